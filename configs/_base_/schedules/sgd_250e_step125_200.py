@@ -1,0 +1,7 @@
+# HMW: SGD lr 0.02, momentum 0.9, wd 5e-4, 250 epochs, lr x0.1 at epochs 125 and 200.
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=5e-4))
+param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[125, 200], gamma=0.1)
+train_cfg = dict(by_epoch=True, max_epochs=250, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
+auto_scale_lr = dict(base_batch_size=64)

@@ -1,0 +1,211 @@
+"""The few fixes the pinned stack (mmengine 0.10.7, torch >= 2.6) needs; nothing else.
+
+1. Checkpoints. torch >= 2.6 loads with ``weights_only=True`` by default and refuses the
+   objects in mmengine's full checkpoints (message hub history buffers, numpy values), so
+   ``--resume``, ``load_from`` and ``tools/test.py work_dirs/.../epoch_N.pth`` fail. We keep
+   ``weights_only=True`` and allow exactly the classes those checkpoints hold
+   (:data:`SAFE_GLOBALS`); anything else in a pickle is refused, so a checkpoint from a URL
+   cannot run code. Local paths and http(s) URLs are served by the loaders registered here.
+2. Distributed training without CUDA. mmengine's ``init_dist`` calls
+   ``torch.cuda.set_device`` unconditionally and wraps models with
+   ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules. :func:`init_cpu_dist`
+   and :func:`cpu_ddp_cfg` are used by :class:`mmnoisy.engine.NoisyRunner`.
+"""
+import hashlib
+import os
+import os.path as osp
+import re
+import shutil
+import tempfile
+from urllib.parse import urlparse
+
+import numpy as np
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import get_dist_info
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+class CheckpointLoadError(RuntimeError):
+    """A checkpoint that cannot be loaded safely or does not match the model."""
+
+
+def _numpy_globals():
+    """numpy classes that pickled arrays and scalars reference (numpy 1.x and 2.x)."""
+    names = []
+    try:
+        from numpy._core import multiarray  # numpy >= 2
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core import multiarray
+    names += [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype]
+    dtype_classes = {type(np.dtype(t)) for t in (
+        'bool', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64',
+        'float16', 'float32', 'float64', 'complex64', 'complex128', 'U1', 'S1', 'O')}
+    return names + sorted(dtype_classes, key=lambda c: c.__name__)
+
+
+def history_buffer_getattr(obj, name):
+    """Stands in for ``getattr`` while unpickling, for one use only.
+
+    ``HistoryBuffer.__getstate__`` stores its statistics methods, which pickle as
+    ``getattr(HistoryBuffer, 'mean')``. A general ``getattr`` in the allow-list would let a
+    crafted pickle walk from any allowed object to arbitrary code, so the GLOBAL is mapped to
+    this function, which resolves nothing but HistoryBuffer's statistics methods.
+    """
+    if obj is HistoryBuffer and name in ('min', 'max', 'current', 'mean'):
+        return getattr(HistoryBuffer, name)
+    raise CheckpointLoadError(f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint')
+
+
+#: What a full mmengine checkpoint of this project may contain, and nothing more.
+SAFE_GLOBALS = [HistoryBuffer] + _numpy_globals() + [
+    (history_buffer_getattr, 'builtins.getattr'),
+    (history_buffer_getattr, '__builtin__.getattr'),
+]
+
+
+def safe_torch_load(path, map_location='cpu'):
+    """``torch.load`` with ``weights_only=True`` and the allow-list above."""
+    try:
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as err:  # torch raises UnpicklingError or RuntimeError here
+        if 'weights_only' not in str(err) and 'Unsupported global' not in str(err):
+            raise
+        found = re.findall(r'GLOBAL ([\w.]+)', str(err))
+        raise CheckpointLoadError(
+            f'refusing to load {path}: it contains objects outside the safe allow-list '
+            f'({", ".join(found) or "see below"}). mmnoisy loads checkpoints with '
+            'weights_only=True; if you trust this file, add the class to '
+            f'mmnoisy.compat.SAFE_GLOBALS.\nOriginal error: {err}') from None
+
+
+def load_local(filename, map_location=None):
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}')
+    return safe_torch_load(filename, map_location)
+
+
+# OpenMMLab publishes checkpoints as NAME-{sha256[:8]}.pth: the hash is verified.
+HASH_IN_NAME = re.compile(r'-([a-f0-9]{8,})\.\w+$')
+
+
+def checkpoint_cache_dir():
+    return os.environ.get('MMNOISY_CACHE',
+                          osp.join(torch.hub.get_dir(), 'checkpoints'))
+
+
+def sha256_of(path, chunk=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download_checkpoint(url, cache_dir=None):
+    """Download ``url`` into the cache (once) and return the local path.
+
+    The file is written under a temporary name and moved into place only when complete
+    and, if its name carries a sha256 prefix, only when the hash matches.
+    """
+    cache_dir = cache_dir or checkpoint_cache_dir()
+    os.makedirs(cache_dir, exist_ok=True)
+    name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
+    dst = osp.join(cache_dir, name)
+    match = HASH_IN_NAME.search(name)
+    if osp.isfile(dst):
+        if not match or sha256_of(dst).startswith(match.group(1)):
+            return dst
+        os.remove(dst)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{name}.', suffix='.part')
+    os.close(fd)
+    try:
+        torch.hub.download_url_to_file(url, tmp, progress=False)
+        if match and not sha256_of(tmp).startswith(match.group(1)):
+            raise CheckpointLoadError(
+                f'{url}: sha256 of the downloaded file does not start with '
+                f'{match.group(1)} as its name says; the file is corrupt or was replaced')
+        shutil.move(tmp, dst)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+    return dst
+
+
+def load_http(filename, map_location=None, model_dir=None, progress=False):
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        path = download_checkpoint(filename, model_dir)
+    if world_size > 1:
+        torch_dist.barrier()
+        if rank > 0:
+            path = download_checkpoint(filename, model_dir)
+    return safe_torch_load(path, map_location)
+
+
+def register_checkpoint_loaders():
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local, force=True)
+    CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), loader=load_http,
+                                     force=True)
+
+
+def check_state_dict_matches(model, state_dict, source='checkpoint'):
+    """Raise a readable error when ``state_dict`` does not fit ``model``.
+
+    Keys are compared after stripping a DDP ``module.`` prefix. Returns nothing when every
+    parameter and buffer of the model is present with the same shape.
+    """
+    own = model.state_dict()
+    theirs = {re.sub(r'^module\.', '', k): v for k, v in state_dict.items()}
+    missing = [k for k in own if k not in theirs]
+    unexpected = [k for k in theirs if k not in own]
+    shapes = [f'{k}: checkpoint {tuple(theirs[k].shape)} vs model {tuple(v.shape)}'
+              for k, v in own.items()
+              if k in theirs and hasattr(theirs[k], 'shape')
+              and tuple(theirs[k].shape) != tuple(v.shape)]
+    if not (missing or unexpected or shapes):
+        return
+    lines = [f'{source} does not match the model built from the config:']
+    if shapes:
+        lines.append(f'  {len(shapes)} shape mismatches, e.g. ' + '; '.join(shapes[:3]) +
+                     ' (different num_classes or backbone?)')
+    if missing:
+        lines.append(f'  {len(missing)} model keys missing from it, e.g. {missing[:3]}')
+    if unexpected:
+        lines.append(f'  {len(unexpected)} keys not in the model, e.g. {unexpected[:3]}')
+    raise CheckpointLoadError('\n'.join(lines))
+
+
+def init_cpu_dist(launcher):
+    """Start a gloo process group for a CPU run (torchrun or Slurm environment)."""
+    if torch_dist.is_initialized():
+        return
+    if launcher == 'slurm':
+        os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
+        os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
+        os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', '0'))
+        os.environ.setdefault('MASTER_PORT', '29500')
+        if 'MASTER_ADDR' not in os.environ:
+            import subprocess
+            nodes = os.environ['SLURM_NODELIST']
+            os.environ['MASTER_ADDR'] = subprocess.getoutput(
+                f'scontrol show hostname {nodes} | head -n1')
+    elif launcher != 'pytorch':
+        raise ValueError(f'launcher {launcher!r} is not supported without CUDA; '
+                         "use 'pytorch' (tools/dist_train.sh) or 'slurm'")
+    torch_dist.init_process_group(backend='gloo')
+
+
+def cpu_ddp_cfg(model_wrapper_cfg, find_unused_parameters=False):
+    """A DDP wrapper config for CPU modules: ``device_ids=None`` instead of the local rank."""
+    cfg = dict(model_wrapper_cfg or dict(type='MMDistributedDataParallel',
+                                         broadcast_buffers=False,
+                                         find_unused_parameters=find_unused_parameters))
+    cfg['device_ids'] = None
+    return cfg
+
+
+register_checkpoint_loaders()

@@ -1,0 +1,77 @@
+"""Writes the noisy labels a run trains on into its work dir, and checks num_classes."""
+import os.path as osp
+
+import numpy as np
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import BaseLoop
+
+from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.noise import save_noise
+from mmnoisy.registry import HOOKS
+
+
+def model_num_classes(runner):
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    head = getattr(model, 'head', None)
+    return getattr(head, 'num_classes', None)
+
+
+def check_num_classes(runner, dataset, what):
+    expected = model_num_classes(runner)
+    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+    noisy = find_noisy_dataset(dataset)
+    found = noisy.num_classes if noisy is not None else (len(classes) if classes else None)
+    if expected is not None and found is not None and expected != found:
+        raise ValueError(
+            f'num_classes mismatch: the model head has num_classes={expected} but the '
+            f'{what} dataset ({type(dataset).__name__}) has {found} classes; set '
+            f'model.head.num_classes={found} or use the matching dataset')
+
+
+@HOOKS.register_module()
+class NoisyLabelHook(Hook):
+    """Before training: check the model's num_classes against the datasets, then save
+    ``noisy_labels.npz`` (labels, clean labels, realised rate, transition matrix, settings)
+    and ``noisy_labels.json`` in the work dir (rank 0). Point a config at the .npz with
+    ``noise=dict(type='file', path=...)`` to train on exactly the same labels.
+
+    A work dir that already holds different noisy labels (a resumed run whose noise config
+    changed) is an error; the existing file is left as it is.
+    """
+    priority = 'VERY_HIGH'
+
+    def __init__(self, filename='noisy_labels.npz'):
+        self.filename = filename
+
+    def before_run(self, runner):
+        for attr, what in (('_train_loop', 'training'), ('_val_loop', 'validation'),
+                           ('_test_loop', 'test')):
+            loop = getattr(runner, attr, None)
+            if isinstance(loop, BaseLoop):
+                check_num_classes(runner, loop.dataloader.dataset, what)
+        loop = getattr(runner, '_train_loop', None)
+        if not isinstance(loop, BaseLoop):
+            return
+        noisy = find_noisy_dataset(loop.dataloader.dataset)
+        if noisy is None:
+            return
+        result = noisy.noise
+        runner.logger.info(
+            f'noisy labels: {result.settings}, {len(result.noisy_labels)} samples, realised '
+            f'noise rate {result.noise_rate if result.noise_rate is None else round(result.noise_rate, 4)}')
+        if not is_main_process():
+            return
+        path = osp.join(runner.work_dir, self.filename)
+        if osp.isfile(path):
+            with np.load(path, allow_pickle=False) as old:
+                same = np.array_equal(old['noisy_labels'], result.noisy_labels)
+            if not same:
+                raise RuntimeError(
+                    f'{path} already holds different noisy labels (was the noise config '
+                    'changed before resuming?). Use another --work-dir, or reuse those labels '
+                    f"with noise=dict(type='file', path='{path}').")
+            return
+        save_noise(result, path)
+        runner.logger.info(f'saved the noisy labels to {path}')

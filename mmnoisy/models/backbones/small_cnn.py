@@ -1,0 +1,34 @@
+"""A small, fast CNN for CPU runs, tests and benchmarks."""
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from mmnoisy.registry import MODELS
+
+
+@MODELS.register_module()
+class SmallCNN(BaseModule):
+    """``len(widths)`` blocks of conv3x3-BN-ReLU, max-pooling between blocks.
+
+    Returns a 1-tuple with the last feature map (use ``GlobalAveragePooling`` as neck).
+
+    Args:
+        in_channels (int): 3 for colour images, 1 for digits / Fashion-MNIST.
+        widths (tuple[int]): channels of each block.
+        convs_per_block (int): conv layers per block.
+    """
+
+    def __init__(self, in_channels=3, widths=(32, 64, 128), convs_per_block=1, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        layers, prev = [], in_channels
+        for i, width in enumerate(widths):
+            for _ in range(convs_per_block):
+                layers += [nn.Conv2d(prev, width, 3, padding=1, bias=False),
+                           nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+                prev = width
+            if i < len(widths) - 1:
+                layers.append(nn.MaxPool2d(2))
+        self.layers = nn.Sequential(*layers)
+        self.out_channels = prev
+
+    def forward(self, x):
+        return (self.layers(x), )

@@ -1,0 +1,3 @@
+from .noisy_classifier import NoisyClassifier
+
+__all__ = ['NoisyClassifier']
