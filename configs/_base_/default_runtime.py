@@ -10,6 +10,9 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
     # checks num_classes and saves the noisy labels into the work dir
     noisy_labels=dict(type='NoisyLabelHook'),
+    # a resumed run validates its last epoch again when the checkpoint predates that
+    # validation, so the mean accuracy of the last k epochs stays complete
+    resume_val=dict(type='ResumeValHook'),
 )
 
 # nccl on GPUs; NoisyRunner switches to gloo when CUDA is unavailable (CPU dist_train.sh).

@@ -1,0 +1,71 @@
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def write_cifar10(root, num_train=50, num_test=20, seed=0):
+    """The official cifar-10-batches-py layout with random images (labels cycle 0..9)."""
+    rng = np.random.default_rng(seed)
+    folder = osp.join(root, 'cifar-10-batches-py')
+    os.makedirs(folder, exist_ok=True)
+    per = np.array_split(np.arange(num_train), 5)
+    for b, idx in enumerate(per):
+        batch = {'data': rng.integers(0, 256, (len(idx), 3072), dtype=np.uint8),
+                 'labels': [int(i % 10) for i in idx]}
+        with open(osp.join(folder, f'data_batch_{b + 1}'), 'wb') as f:
+            pickle.dump(batch, f)
+    with open(osp.join(folder, 'test_batch'), 'wb') as f:
+        pickle.dump({'data': rng.integers(0, 256, (num_test, 3072), dtype=np.uint8),
+                     'labels': [i % 10 for i in range(num_test)]}, f)
+    with open(osp.join(folder, 'batches.meta'), 'wb') as f:
+        pickle.dump({'label_names': [f'c{i}' for i in range(10)]}, f)
+    return root
+
+
+def write_cifar100(root, num_train=200, num_test=100, seed=0):
+    """cifar-100-python with random images; fine label i belongs to superclass i % 20."""
+    rng = np.random.default_rng(seed)
+    folder = osp.join(root, 'cifar-100-python')
+    os.makedirs(folder, exist_ok=True)
+    for name, num in (('train', num_train), ('test', num_test)):
+        fine = [i % 100 for i in range(num)]
+        with open(osp.join(folder, name), 'wb') as f:
+            pickle.dump({'data': rng.integers(0, 256, (num, 3072), dtype=np.uint8),
+                         'fine_labels': fine, 'coarse_labels': [c % 20 for c in fine]}, f)
+    with open(osp.join(folder, 'meta'), 'wb') as f:
+        pickle.dump({'fine_label_names': [f'f{i}' for i in range(100)]}, f)
+    return root
+
+
+@pytest.fixture
+def cifar10_root(tmp_path):
+    return write_cifar10(str(tmp_path / 'cifar10'))
+
+
+@pytest.fixture
+def cifar100_root(tmp_path):
+    return write_cifar100(str(tmp_path / 'cifar100'))
+
+
+def run_tool(*args, timeout=600, check=True, env=None):
+    """Run a command from the repository root with this interpreter first on PATH."""
+    full_env = dict(os.environ)
+    full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + full_env.get('PATH', '')
+    full_env.setdefault('OMP_NUM_THREADS', '1')
+    full_env.update(env or {})
+    cmd = list(args)
+    if cmd[0].endswith('.py'):
+        cmd = [sys.executable] + cmd
+    proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{cmd} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n'
+                             f'{proc.stderr[-6000:]}')
+    return proc

@@ -1,0 +1,183 @@
+"""End to end through the command-line tools, as a user runs them (subprocesses)."""
+import functools
+import http.server
+import json
+import os
+import os.path as osp
+import random
+import re
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import ROOT, run_tool
+
+DEMO = 'configs/demo/ce_smallcnn_digits_sym40.py'
+
+
+def _state(path):
+    return torch.load(path, map_location='cpu', weights_only=False)['state_dict']
+
+
+def _last_accuracy(log_text):
+    values = re.findall(r'accuracy/top1: ([\d.]+)', log_text)
+    assert values, log_text[-2000:]
+    return float(values[-1])
+
+
+@pytest.fixture(scope='module')
+def demo_run(tmp_path_factory):
+    """The README demo, as written, into a temporary work dir."""
+    work_dir = str(tmp_path_factory.mktemp('demo'))
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', work_dir)
+    return work_dir, proc.stdout + proc.stderr
+
+
+def test_demo_trains_above_chance_and_fills_the_work_dir(demo_run):
+    work_dir, log = demo_run
+    assert _last_accuracy(log) > 60.0  # chance is 10%
+    assert 'accuracy/top1_last10' in log
+    files = os.listdir(work_dir)
+    assert {'epoch_30.pth', 'noisy_labels.npz', 'noisy_labels.json', 'last_checkpoint'} <= set(files)
+    logs = [f for d in files if osp.isdir(osp.join(work_dir, d))
+            for f in os.listdir(osp.join(work_dir, d)) if f.endswith('.log')]
+    assert logs
+    saved = np.load(osp.join(work_dir, 'noisy_labels.npz'))
+    assert len(saved['noisy_labels']) == 1347
+    assert float(saved['noise_rate']) == pytest.approx(0.4, abs=0.002)
+    summary = json.load(open(osp.join(work_dir, 'noisy_labels.json')))
+    assert summary['settings'] == {'type': 'symmetric', 'rate': 0.4, 'seed': 1}
+
+
+def test_test_tool_with_local_path_and_url(demo_run, tmp_path):
+    work_dir, log = demo_run
+    ckpt = osp.join(work_dir, 'epoch_30.pth')
+    local = run_tool('tools/test.py', DEMO, ckpt, '--work-dir', str(tmp_path / 'local'),
+                     '--out', str(tmp_path / 'metrics.json'))
+    acc = _last_accuracy(local.stdout + local.stderr)
+    assert acc == pytest.approx(_last_accuracy(log))
+    assert json.load(open(tmp_path / 'metrics.json'))['accuracy/top1'] == pytest.approx(acc)
+
+    served = tmp_path / 'served'
+    served.mkdir()
+    (served / 'demo.pth').write_bytes(open(ckpt, 'rb').read())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f'http://127.0.0.1:{server.server_address[1]}/demo.pth'
+        remote = run_tool('tools/test.py', DEMO, url, '--work-dir', str(tmp_path / 'url'),
+                          env={'MMNOISY_CACHE': str(tmp_path / 'cache')})
+    finally:
+        server.shutdown()
+    assert _last_accuracy(remote.stdout + remote.stderr) == pytest.approx(acc)
+    assert os.listdir(tmp_path / 'cache') == ['demo.pth']
+
+
+def test_checkpoint_that_does_not_match_the_config(demo_run, tmp_path):
+    work_dir, _ = demo_run
+    proc = run_tool('tools/test.py', DEMO, osp.join(work_dir, 'epoch_30.pth'), '--work-dir',
+                    str(tmp_path), '--cfg-options', 'model.backbone.widths=[16,32]',
+                    'model.head.in_channels=32', check=False)
+    assert proc.returncode != 0
+    assert 'does not match the model built from the config' in proc.stderr
+    assert 'shape mismatch' in proc.stderr
+
+
+def test_resume_ends_with_the_same_weights(tmp_path):
+    """A run killed after epoch 2 and resumed ends exactly where an uninterrupted one does."""
+    options = ['--cfg-options', 'default_hooks.checkpoint.interval=1',
+               'default_hooks.checkpoint.max_keep_ckpts=5', 'train_cfg.max_epochs=4']
+    run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path / 'a'), *options)
+    killed = tmp_path / 'killed.py'
+    killed.write_text(f"_base_ = ['{ROOT}/{DEMO}']\n"
+                      "custom_imports = dict(imports=['tests.kill_hook'])\n"
+                      "custom_hooks = [dict(type='KillAfterEpoch', epoch=2)]\n")
+    proc = run_tool('tools/train.py', str(killed), '--work-dir', str(tmp_path / 'b'), *options,
+                    check=False)
+    assert proc.returncode == 17 and not (tmp_path / 'b' / 'epoch_3.pth').exists()
+    run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path / 'b'), '--resume', *options)
+    a = _state(tmp_path / 'a' / 'epoch_4.pth')
+    b = _state(tmp_path / 'b' / 'epoch_4.pth')
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    # the accuracy history resumed too, so the last-k mean covers every epoch: epoch_N.pth
+    # is written before epoch N is validated, so the resumed run validated epoch 2 again
+    ha = torch.load(tmp_path / 'a' / 'epoch_4.pth', weights_only=False)['message_hub']
+    hb = torch.load(tmp_path / 'b' / 'epoch_4.pth', weights_only=False)['message_hub']
+    history = hb['runtime_info']['mmnoisy/accuracy_history']
+    assert history == ha['runtime_info']['mmnoisy/accuracy_history']
+    assert sorted(history) == [0, 1, 2]  # epoch 4 (key 3) is validated after the save
+
+
+def test_distributed_training_with_two_cpu_processes(tmp_path):
+    port = str(random.randint(20000, 40000))
+    proc = run_tool('bash', 'tools/dist_train.sh', DEMO, '2', '--work-dir', str(tmp_path),
+                    '--cfg-options', 'train_cfg.max_epochs=3', env={'PORT': port})
+    log = proc.stdout + proc.stderr
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log, log[-3000:]
+    assert _last_accuracy(log) > 30.0
+    assert (tmp_path / 'epoch_3.pth').is_file() and (tmp_path / 'noisy_labels.npz').is_file()
+    # each rank saw half of the data per epoch: 1347 samples, batch 64 -> 11 iters per rank
+    assert 'Epoch(train) [1][10/11]' in log
+
+
+def test_reusing_saved_noise_and_refusing_a_changed_one(demo_run, tmp_path):
+    work_dir, _ = demo_run
+    saved = osp.join(work_dir, 'noisy_labels.npz')
+    reuse = ['--cfg-options', 'train_cfg.max_epochs=1',
+             'train_dataloader.dataset.noise.type=file',
+             f'train_dataloader.dataset.noise.path={saved}',
+             'train_dataloader.dataset.noise.rate=None', 'train_dataloader.dataset.noise.seed=None']
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path / 'r'), *reuse,
+                    check=False)
+    # rate/seed set to None are still options the file type does not take
+    assert proc.returncode != 0 and 'does not take' in proc.stderr
+    cfg_path = tmp_path / 'reuse.py'
+    cfg_path.write_text(
+        f"_base_ = ['{ROOT}/{DEMO}']\n"
+        "train_cfg = dict(max_epochs=1)\n"
+        f"train_dataloader = dict(dataset=dict(noise=dict(_delete_=True, type='file', "
+        f"path='{saved}')))\n")
+    run_tool('tools/train.py', str(cfg_path), '--work-dir', str(tmp_path / 'r'))
+    assert np.array_equal(np.load(tmp_path / 'r' / 'noisy_labels.npz')['noisy_labels'],
+                          np.load(saved)['noisy_labels'])
+    # same work dir, different noise: refused, the saved labels are untouched
+    before = (tmp_path / 'r' / 'noisy_labels.npz').read_bytes()
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path / 'r'),
+                    '--cfg-options', 'train_cfg.max_epochs=1',
+                    'train_dataloader.dataset.noise.seed=7', check=False)
+    assert proc.returncode != 0 and 'already holds different noisy labels' in proc.stderr
+    assert (tmp_path / 'r' / 'noisy_labels.npz').read_bytes() == before
+
+
+@pytest.mark.parametrize('options,message', [
+    (['model.head.num_classes=7'], 'num_classes mismatch: the model head has num_classes=7'),
+    (['train_dataloader.dataset.noise.rate=1.2'], r'must be in \[0, 1\), got 1.2'),
+    (['train_dataloader.dataset.noise.type=gaussian'], "unknown noise type 'gaussian'"),
+])
+def test_bad_configs_fail_with_a_clear_message(tmp_path, options, message):
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path), '--cfg-options',
+                    *options, check=False)
+    assert proc.returncode != 0
+    assert re.search(message, proc.stderr), proc.stderr[-2000:]
+    assert not (tmp_path / 'noisy_labels.npz').exists()
+
+
+def test_amp_without_gpu_is_a_clear_error(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('a GPU is present')
+    proc = run_tool('tools/train.py', DEMO, '--amp', '--work-dir', str(tmp_path), check=False)
+    assert proc.returncode != 0 and '--amp needs a CUDA GPU' in proc.stderr
+
+
+def test_missing_dataset_files_say_where(tmp_path):
+    proc = run_tool('tools/train.py', 'configs/baselines/ce_smallcnn_cifar10_sym50.py',
+                    '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                    f'train_dataloader.dataset.dataset.data_root={tmp_path}/nothing',
+                    check=False)
+    assert proc.returncode != 0
+    assert 'files not found: looked for' in proc.stderr and 'download=True' in proc.stderr
