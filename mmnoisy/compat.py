@@ -59,7 +59,7 @@ def history_buffer_getattr(obj, name):
 
 
 #: What a full mmengine checkpoint of this project may contain, and nothing more.
-SAFE_GLOBALS = [HistoryBuffer] + _numpy_globals() + [
+SAFE_GLOBALS = [HistoryBuffer, bytes] + _numpy_globals() + [  # bytes: empty arrays
     (history_buffer_getattr, 'builtins.getattr'),
     (history_buffer_getattr, '__builtin__.getattr'),
 ]

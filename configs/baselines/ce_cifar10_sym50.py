@@ -1,0 +1,1 @@
+_base_ = ['./ce_preactresnet18_1xb64-250e_cifar10-sym50.py']  # short alias

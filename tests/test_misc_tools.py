@@ -1,0 +1,48 @@
+import hashlib
+import os
+import re
+import sys
+
+import numpy as np
+import torch
+
+from mmnoisy.noise import apply_noise, save_noise
+from tests.conftest import ROOT
+
+sys.path.insert(0, ROOT)
+from tools.analysis import plot_noise  # noqa: E402
+from tools.misc import print_config, publish_model  # noqa: E402
+
+
+def test_publish_model_strips_state_and_names_by_hash(tmp_path):
+    from mmengine.logging import HistoryBuffer
+    ckpt = {'meta': {'epoch': 3}, 'state_dict': {'w': torch.ones(2)},
+            'optimizer': {'state': {}}, 'message_hub': {'x': HistoryBuffer()}}
+    torch.save(ckpt, tmp_path / 'epoch_3.pth')
+    out = publish_model.publish(str(tmp_path / 'epoch_3.pth'), str(tmp_path / 'model.pth'),
+                                add_date=False)
+    match = re.fullmatch(r'.*model-([0-9a-f]{8})\.pth', out)
+    assert match
+    assert hashlib.sha256(open(out, 'rb').read()).hexdigest().startswith(match.group(1))
+    slim = torch.load(out, weights_only=True)
+    assert set(slim) == {'meta', 'state_dict'}
+    assert [f for f in os.listdir(tmp_path) if 'tmp' in f] == []
+
+
+def test_print_config_resolves_inheritance(capsys):
+    print_config.main([os.path.join(ROOT, 'configs/demo/ce_smallcnn_digits_sym40.py'),
+                       '--cfg-options', 'train_cfg.max_epochs=3'])
+    out = capsys.readouterr().out
+    assert "type='NoisyLabelDataset'" in out and 'max_epochs=3' in out
+
+
+def test_plot_noise_from_saved_labels_and_from_config(tmp_path):
+    res = apply_noise(dict(type='pairflip', rate=0.3), np.arange(200) % 10, 10)
+    save_noise(res, str(tmp_path / 'noisy_labels.npz'))
+    matrix, title, _ = plot_noise.load_matrix(str(tmp_path / 'noisy_labels.npz'))
+    assert np.allclose(matrix, res.transition_matrix) and '30.0%' in title
+    out = plot_noise.plot(matrix, title, str(tmp_path / 'a.png'))
+    assert open(out, 'rb').read(4) == b'\x89PNG'
+    matrix, title, classes = plot_noise.load_matrix(
+        os.path.join(ROOT, 'configs/demo/ce_smallcnn_digits_sym40.py'))
+    assert matrix.shape == (10, 10) and 'symmetric' in title and len(classes) == 10

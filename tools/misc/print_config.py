@@ -1,0 +1,20 @@
+"""Print the full config after inheritance and --cfg-options."""
+import argparse
+
+from mmengine.config import Config, DictAction
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Print the whole config')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the config')
+    args = parser.parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    print(cfg.pretty_text)
+
+
+if __name__ == '__main__':
+    main()
