@@ -46,3 +46,25 @@ def test_plot_noise_from_saved_labels_and_from_config(tmp_path):
     matrix, title, classes = plot_noise.load_matrix(
         os.path.join(ROOT, 'configs/demo/ce_smallcnn_digits_sym40.py'))
     assert matrix.shape == (10, 10) and 'symmetric' in title and len(classes) == 10
+
+
+def test_enable_amp_switches_every_optimizer_wrapper(monkeypatch):
+    import pytest
+    from mmengine.config import Config
+
+    from mmnoisy.utils.tools import enable_amp
+    single = Config(dict(optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1))))
+    double = Config(dict(optim_wrapper=dict(
+        constructor='MultiOptimWrapperConstructor',
+        net1=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1)),
+        net2=dict(optimizer=dict(type='Adam', lr=0.1)))))
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    with pytest.raises(ValueError, match='needs a CUDA GPU'):
+        enable_amp(single)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    assert enable_amp(single).optim_wrapper.type == 'AmpOptimWrapper'
+    out = enable_amp(double).optim_wrapper
+    assert out.net1.type == out.net2.type == 'AmpOptimWrapper'
+    assert out.net1.loss_scale == out.net2.loss_scale == 'dynamic'
+    with pytest.raises(ValueError, match='found no optimizer'):
+        enable_amp(Config(dict(optim_wrapper=dict(constructor='X'))))

@@ -39,6 +39,7 @@ def test_demo_trains_above_chance_and_fills_the_work_dir(demo_run):
     work_dir, log = demo_run
     assert _last_accuracy(log) > 60.0  # chance is 10%
     assert 'accuracy/top1_last10' in log
+    assert re.search(r'final test accuracy: [\d.]+% after epoch 30; mean of the last 10', log)
     files = os.listdir(work_dir)
     assert {'epoch_30.pth', 'noisy_labels.npz', 'noisy_labels.json', 'last_checkpoint'} <= set(files)
     logs = [f for d in files if osp.isdir(osp.join(work_dir, d))

@@ -79,6 +79,22 @@ def main(argv=None):
     cfg = merge_args(Config.fromfile(args.config), args)
     runner = build_runner(cfg)
     runner.train()
+    summary = final_summary(runner)
+    if summary:
+        runner.logger.info(summary)
+
+
+def final_summary(runner):
+    """One line with the last test accuracy and the mean over the last k epochs."""
+    from mmnoisy.evaluation.metrics.last_k_accuracy import HISTORY_KEY, mean_of_last
+    history = runner.message_hub.get_info(HISTORY_KEY) or {}
+    if not history:
+        return None
+    last = history[max(history)]
+    k = min(10, len(history))
+    return (f'final test accuracy: {last:.2f}% after epoch {max(history) + 1}; '
+            f'mean of the last {k} epochs: {mean_of_last(history, k):.2f}%. '
+            f'Work dir: {runner.work_dir}')
 
 
 if __name__ == '__main__':
