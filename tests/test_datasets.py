@@ -134,3 +134,8 @@ def test_digits_split():
     assert len(train) == 1347 and len(test) == 450
     img = train[0]['img']
     assert img.shape == (8, 8, 1) and img.dtype == np.uint8 and img.max() > 200
+
+
+def test_label_array_matches_a_subset_taken_with_indices(cifar10_root):
+    ds = CIFAR10(data_root=cifar10_root, indices=[4, 7, 9], pipeline=[])
+    assert list(ds.get_gt_labels()) == [ds[i]['gt_label'] for i in range(3)] == [4, 7, 9]

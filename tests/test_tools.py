@@ -182,3 +182,18 @@ def test_missing_dataset_files_say_where(tmp_path):
                     check=False)
     assert proc.returncode != 0
     assert 'files not found: looked for' in proc.stderr and 'download=True' in proc.stderr
+
+
+def test_distributed_testing_with_two_cpu_processes(demo_run, tmp_path):
+    work_dir, log = demo_run
+    port = str(random.randint(40001, 60000))
+    proc = run_tool('bash', 'tools/dist_test.sh', DEMO, osp.join(work_dir, 'epoch_30.pth'), '2',
+                    '--work-dir', str(tmp_path), env={'PORT': port})
+    # the 450 test images are split over the ranks and merged: same accuracy as one process
+    assert _last_accuracy(proc.stdout + proc.stderr) == pytest.approx(_last_accuracy(log))
+
+
+@pytest.mark.parametrize('script', ['dist_train.sh', 'dist_test.sh', 'slurm_train.sh',
+                                    'slurm_test.sh'])
+def test_launch_scripts_parse(script):
+    run_tool('bash', '-n', f'tools/{script}')

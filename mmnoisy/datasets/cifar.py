@@ -16,6 +16,8 @@ from mmpretrain.datasets.categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORI
 
 from mmnoisy.registry import DATASETS
 
+from .base import LabelArrayMixin
+
 CIFAR100_COARSE = (
     'aquatic_mammals', 'fish', 'flowers', 'food_containers', 'fruit_and_vegetables',
     'household_electrical_devices', 'household_furniture', 'insects', 'large_carnivores',
@@ -33,7 +35,7 @@ def _md5(path):
 
 
 @DATASETS.register_module()
-class CIFAR10(BaseDataset):
+class CIFAR10(LabelArrayMixin, BaseDataset):
     """CIFAR-10 from ``data_root/cifar-10-batches-py``.
 
     Args:
@@ -118,12 +120,6 @@ class CIFAR10(BaseDataset):
         images, labels, _ = self._read_batches()
         self._gt_labels = labels
         return [dict(img=img, gt_label=int(lab)) for img, lab in zip(images, labels)]
-
-    def get_gt_labels(self):
-        """All labels as an array, without decoding the images."""
-        if len(self._gt_labels) != len(self):  # subset taken with ``indices``
-            return super().get_gt_labels()
-        return self._gt_labels.copy()
 
 
 @DATASETS.register_module()

@@ -4,9 +4,11 @@ from mmpretrain.datasets import BaseDataset
 
 from mmnoisy.registry import DATASETS
 
+from .base import LabelArrayMixin
+
 
 @DATASETS.register_module()
-class Digits(BaseDataset):
+class Digits(LabelArrayMixin, BaseDataset):
     """The 1,797 8x8 digits of ``sklearn.datasets.load_digits`` as uint8 images (8, 8, 1).
 
     The split is fixed: the first ``num_train`` (1,347, i.e. 75%) samples are 'train', the
@@ -29,8 +31,3 @@ class Digits(BaseDataset):
         part = slice(0, self.num_train) if self.split == 'train' else slice(self.num_train, None)
         self._gt_labels = labels[part]
         return [dict(img=img, gt_label=int(lab)) for img, lab in zip(images[part], labels[part])]
-
-    def get_gt_labels(self):
-        if len(self._gt_labels) != len(self):
-            return super().get_gt_labels()
-        return self._gt_labels.copy()

@@ -14,6 +14,8 @@ from mmpretrain.datasets import BaseDataset
 
 from mmnoisy.registry import DATASETS
 
+from .base import LabelArrayMixin
+
 
 def _require(path, what, hint):
     if not osp.exists(path):
@@ -35,7 +37,7 @@ def read_pairs(path):
     return pairs
 
 
-class _FileListDataset(BaseDataset):
+class _FileListDataset(LabelArrayMixin, BaseDataset):
     labels_are_noisy = False
 
     def __init__(self, data_root='', **kwargs):
@@ -48,11 +50,6 @@ class _FileListDataset(BaseDataset):
         items = self._items()
         self._gt_labels = np.array([lab for _, lab in items], np.int64)
         return [dict(img_path=osp.join(self.data_root, p), gt_label=lab) for p, lab in items]
-
-    def get_gt_labels(self):
-        if len(self._gt_labels) != len(self):
-            return super().get_gt_labels()
-        return self._gt_labels.copy()
 
 
 ANIMAL10N_CLASSES = ('cat', 'lynx', 'wolf', 'coyote', 'cheetah', 'jaguar', 'chimpanzee',
