@@ -68,3 +68,11 @@ def test_enable_amp_switches_every_optimizer_wrapper(monkeypatch):
     assert out.net1.loss_scale == out.net2.loss_scale == 'dynamic'
     with pytest.raises(ValueError, match='found no optimizer'):
         enable_amp(Config(dict(optim_wrapper=dict(constructor='X'))))
+
+
+def test_noise_benchmark_runs_on_tiny_data(cifar10_root, capsys):
+    from tools.benchmark import bench_noisy_dataset
+    bench_noisy_dataset.main([cifar10_root, '--rounds', '2', '--block', '16',
+                              '--batch-size', '8'])
+    out = capsys.readouterr().out
+    assert 'training set: 50 images' in out and 'wrapper overhead' in out

@@ -1,15 +1,15 @@
 """Cost of the noise wrapper on real CIFAR-10 (50k training images).
 
-python tools/benchmark/bench_noisy_dataset.py DATA_ROOT [--repeats 5]
+python tools/benchmark/bench_noisy_dataset.py DATA_ROOT [--rounds 40] [--block 2560]
 
 DATA_ROOT holds cifar-10-batches-py/ (e.g. from ../shared/data/make_cifar10.py DATA_ROOT).
 Measures, in one process:
   1. the time to build the training set (median of 3, file cache warm): CIFAR10 alone,
      and wrapped with symmetric / instance-dependent noise (loading the files included);
-  2. data-loading throughput (images/s) through the training pipeline (random crop, flip,
-     pack) and a DataLoader, with and without the wrapper, alternating the two in each
-     repeat so that drift of the machine affects both alike; the overhead is the ratio of
-     the median throughputs.
+  2. data-loading cost through the training pipeline (random crop, flip, pack) and a
+     DataLoader, with and without the wrapper: the same block of images through both, back
+     to back in alternating order, many times; the overhead is the median of the paired
+     time ratios (whole-pass timings drift by several percent on a shared machine).
 """
 import argparse
 import os.path as osp
@@ -34,20 +34,23 @@ def build(data_root, noise=None):
     return dataset, time.perf_counter() - start
 
 
-def throughput(dataset, batch_size, num_workers):
+def block_seconds(dataset, start, size, batch_size, num_workers):
+    """Seconds to load samples [start, start + size) through a DataLoader."""
     from mmengine.dataset import pseudo_collate
-    from torch.utils.data import DataLoader
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
-                        num_workers=num_workers, collate_fn=pseudo_collate)
-    start = time.perf_counter()
+    from torch.utils.data import DataLoader, Subset
+    loader = DataLoader(Subset(dataset, range(start, start + size)), batch_size=batch_size,
+                        shuffle=False, num_workers=num_workers, collate_fn=pseudo_collate)
+    begin = time.perf_counter()
     count = sum(len(batch['inputs']) for batch in loader)
-    return count / (time.perf_counter() - start)
+    assert count == size
+    return time.perf_counter() - begin
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('data_root')
-    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--rounds', type=int, default=40, help='paired blocks')
+    parser.add_argument('--block', type=int, default=2560, help='images per block')
     parser.add_argument('--batch-size', type=int, default=128)
     parser.add_argument('--num-workers', type=int, default=0)
     args = parser.parse_args(argv)
@@ -69,17 +72,29 @@ def main(argv=None):
         print(f'  {name:36s} {statistics.median(values):6.2f}')
     print(f'realised symmetric rate: {noisy.noise.noise_rate:.4f}')
 
-    throughput(plain, args.batch_size, args.num_workers)  # warm-up
-    rows = {'plain': [], 'noisy': []}
-    for _ in range(args.repeats):
-        rows['plain'].append(throughput(plain, args.batch_size, args.num_workers))
-        rows['noisy'].append(throughput(noisy, args.batch_size, args.num_workers))
-    med = {k: statistics.median(v) for k, v in rows.items()}
-    print(f'loading throughput, median of {args.repeats} (images/s): '
-          f"plain {med['plain']:.0f}, wrapped {med['noisy']:.0f}")
-    print('runs plain:   ' + ' '.join(f'{v:.0f}' for v in rows['plain']))
-    print('runs wrapped: ' + ' '.join(f'{v:.0f}' for v in rows['noisy']))
-    print(f"wrapper overhead: {100 * (med['plain'] / med['noisy'] - 1):+.2f}% time per image")
+    # Paired blocks: the same samples through both datasets back to back, in ABBA order,
+    # so that drift of the machine (seconds-scale) cancels in each pair's ratio.
+    size, num = args.block, len(plain)
+    block_seconds(plain, 0, size, args.batch_size, args.num_workers)  # warm-up
+    ratios, rate = [], {'plain': [], 'wrapped': []}
+    for r in range(args.rounds):
+        start = (r * size) % (num - size)
+        order = [('plain', plain), ('wrapped', noisy)]
+        if r % 2:
+            order.reverse()
+        secs = {name: block_seconds(ds, start, size, args.batch_size, args.num_workers)
+                for name, ds in order}
+        ratios.append(secs['wrapped'] / secs['plain'])
+        for name in secs:
+            rate[name].append(size / secs[name])
+    print(f'loading through the training pipeline and a DataLoader (batch {args.batch_size}, '
+          f'{args.num_workers} workers), {args.rounds} paired blocks of {size} images:')
+    print(f"  images/s, median: plain {statistics.median(rate['plain']):.0f}, "
+          f"wrapped {statistics.median(rate['wrapped']):.0f}")
+    q = statistics.quantiles(ratios, n=4)
+    print(f'  wrapper overhead (median of paired time ratios): '
+          f'{100 * (statistics.median(ratios) - 1):+.2f}% '
+          f'(quartiles {100 * (q[0] - 1):+.2f}% .. {100 * (q[2] - 1):+.2f}%)')
 
 
 if __name__ == '__main__':
