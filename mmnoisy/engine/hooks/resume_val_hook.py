@@ -1,4 +1,5 @@
 """Keeps the per-epoch accuracy history complete across ``--resume``."""
+from mmengine.dist import broadcast_object_list
 from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop
 
@@ -22,7 +23,10 @@ class ResumeValHook(Hook):
             return
         history = runner.message_hub.get_info(HISTORY_KEY) or {}
         last = runner.epoch - 1
-        if history and last not in history:
+        # validation has collective steps: every rank follows rank 0's decision
+        decision = [bool(history) and last not in history]
+        broadcast_object_list(decision, src=0)
+        if decision[0]:
             runner.message_hub.update_info('epoch', last)
             runner.logger.info(f'resumed after epoch {runner.epoch}: validating it, since '
                                'its checkpoint was written before its validation')
