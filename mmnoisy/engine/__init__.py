@@ -1,4 +1,5 @@
 from .hooks import *  # noqa: F401,F403
 from .runner import NoisyRunner
+from .sample_record import SampleRecord
 
-__all__ = ['NoisyRunner']
+__all__ = ['NoisyRunner', 'SampleRecord']

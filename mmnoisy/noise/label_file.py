@@ -2,10 +2,11 @@
 import csv
 import io
 import json
-import os
 import os.path as osp
 
 import numpy as np
+
+from mmnoisy.utils.io import atomic_write
 
 from .base import NoiseConfigError, NoiseResult, register_noise
 
@@ -155,17 +156,5 @@ def save_noise(result: NoiseResult, path: str):
                       transition_matrix=result.transition_matrix)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    _atomic_write(path, buf.getvalue())
-    _atomic_write(osp.splitext(path)[0] + '.json', result.to_json().encode())
-
-
-def _atomic_write(path, data: bytes):
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    try:
-        with open(tmp, 'wb') as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, buf.getvalue())
+    atomic_write(osp.splitext(path)[0] + '.json', result.to_json().encode())

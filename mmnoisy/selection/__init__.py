@@ -1,4 +1,9 @@
-"""Pure functions from per-sample signals to trust (GMM, VRLV, IAM, AUM, DynaCor).
+"""Pure functions from per-sample signals to trust: tensors/arrays in, arrays out, no runner."""
+from .gmm import DegenerateInputError, GMMSplit, gmm_clean_posterior, normalise_losses
+from .quality import selection_quality
+from .signals import SIGNALS, check_signal_names, compute_signals
 
-Filled by the method issues; nothing here yet.
-"""
+__all__ = [
+    'DegenerateInputError', 'GMMSplit', 'gmm_clean_posterior', 'normalise_losses',
+    'selection_quality', 'SIGNALS', 'check_signal_names', 'compute_signals'
+]

@@ -5,7 +5,8 @@ python tools/misc/publish_model.py work_dirs/run/epoch_300.pth ce_resnet18_cifar
 """
 import argparse
 import datetime
-import os
+import hashlib
+import io
 import os.path as osp
 import sys
 
@@ -13,7 +14,8 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmnoisy.compat import safe_torch_load, sha256_of  # noqa: E402
+from mmnoisy.compat import safe_torch_load  # noqa: E402
+from mmnoisy.utils.io import atomic_write  # noqa: E402
 
 
 def publish(in_file, out_file, add_date=True):
@@ -24,11 +26,10 @@ def publish(in_file, out_file, add_date=True):
     stem = osp.splitext(out_file)[0]
     if add_date:
         stem += datetime.date.today().strftime('_%Y%m%d')
-    tmp = f'{stem}.tmp.pth'
-    torch.save(slim, tmp)
-    final = f'{stem}-{sha256_of(tmp)[:8]}.pth'
-    os.replace(tmp, final)
-    return final
+    buf = io.BytesIO()
+    torch.save(slim, buf)
+    data = buf.getvalue()
+    return atomic_write(f'{stem}-{hashlib.sha256(data).hexdigest()[:8]}.pth', data)
 
 
 def main(argv=None):

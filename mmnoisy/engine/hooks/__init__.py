@@ -1,4 +1,9 @@
+from .gmm_confidence_hook import GMMConfidenceHook
 from .noisy_label_hook import NoisyLabelHook, check_num_classes
 from .resume_val_hook import ResumeValHook
+from .sample_record_hook import SampleRecordHook
 
-__all__ = ['NoisyLabelHook', 'ResumeValHook', 'check_num_classes']
+__all__ = [
+    'GMMConfidenceHook', 'NoisyLabelHook', 'ResumeValHook', 'SampleRecordHook',
+    'check_num_classes'
+]

@@ -15,15 +15,20 @@ class SmallCNN(BaseModule):
         in_channels (int): 3 for colour images, 1 for digits / Fashion-MNIST.
         widths (tuple[int]): channels of each block.
         convs_per_block (int): conv layers per block.
+        norm (bool): BatchNorm after each conv (False: train and eval mode compute the same
+            function, which tests of recording rely on).
     """
 
-    def __init__(self, in_channels=3, widths=(32, 64, 128), convs_per_block=1, init_cfg=None):
+    def __init__(self, in_channels=3, widths=(32, 64, 128), convs_per_block=1, norm=True,
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         layers, prev = [], in_channels
         for i, width in enumerate(widths):
             for _ in range(convs_per_block):
-                layers += [nn.Conv2d(prev, width, 3, padding=1, bias=False),
-                           nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+                layers.append(nn.Conv2d(prev, width, 3, padding=1, bias=not norm))
+                if norm:
+                    layers.append(nn.BatchNorm2d(width))
+                layers.append(nn.ReLU(inplace=True))
                 prev = width
             if i < len(widths) - 1:
                 layers.append(nn.MaxPool2d(2))

@@ -15,13 +15,30 @@ class NoisyClassifier(ImageClassifier):
       by a hook or method (HMW); used when no explicit ``sample_weight`` is given. It is a
       plain attribute, not a registered buffer, so DDP does not overwrite it from rank 0.
     - ``features_and_logits(inputs)``: the pooled feature vector and the logits in one pass.
+    - per-sample record: ``record_nets``/``record_outputs`` let ``SampleRecordHook`` run its
+      pass; with ``record_online`` the training forward writes the signals itself.
+    - ``trust_tables``: per-sample tables (e.g. GMM clean probability) set by selection hooks,
+      keyed by network name, for learners to look up by ``sample_idx``.
 
     Only ``gt_label`` (the noisy label) reaches the loss.
     """
+    record_nets = ('net', )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sample_weights = None
+        self.sample_record = None
+        self.record_online = False
+        self.trust_tables = {}
+
+    def class_weights(self):
+        """(C, D) weights of a linear head, or None."""
+        fc = getattr(self.head, 'fc', None)
+        return getattr(fc, 'weight', None)
+
+    def record_outputs(self, inputs):
+        feat, logits = self.features_and_logits(inputs)
+        return {'net': (feat, logits, self.class_weights())}
 
     def features_and_logits(self, inputs):
         feats = self.extract_feat(inputs)
@@ -39,9 +56,17 @@ class NoisyClassifier(ImageClassifier):
         feats = self.extract_feat(inputs)
         if sample_weight is None:
             sample_weight = self.lookup_sample_weight(data_samples, inputs.device)
-        if sample_weight is None:
-            return self.head.loss(feats, data_samples)
-        if sample_weight.shape != (len(data_samples), ):
-            raise ValueError(f'sample_weight must have shape ({len(data_samples)},), got '
-                             f'{tuple(sample_weight.shape)}')
-        return self.head.loss(feats, data_samples, weight=sample_weight)
+        kwargs = {}
+        if sample_weight is not None:
+            if sample_weight.shape != (len(data_samples), ):
+                raise ValueError(f'sample_weight must have shape ({len(data_samples)},), got '
+                                 f'{tuple(sample_weight.shape)}')
+            kwargs['weight'] = sample_weight
+        logits = self.head(feats)
+        record = self.sample_record
+        if self.record_online and record is not None and record.active:
+            feat = feats[-1] if isinstance(feats, tuple) else feats
+            labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
+            record.record_batch('net', [s.sample_idx for s in data_samples], logits, labels,
+                                feat, self.class_weights())
+        return self.head._get_loss(logits, data_samples, **kwargs)

@@ -1,0 +1,129 @@
+"""``GMMConfidenceHook``: when the GMM clean probability is computed, and where it goes.
+
+At the start of each epoch from ``begin_epoch`` (after ``SampleRecordHook`` has recorded the
+losses), the clean probability of every sample is computed from each network's losses
+(:func:`mmnoisy.selection.gmm_clean_posterior`) and stored as ``model.trust_tables[net]``,
+a float tensor indexed by ``sample_idx`` that learners read in ``train_step``. With two
+networks and ``co_divide=True`` (DivideMix, RoLR, CCL) each network receives the table
+computed from its peer's losses.
+
+The quality of "trusted = clean" (trust > ``threshold``) is logged every epoch: the trusted
+fraction, and precision, recall, F1 and AUROC when the dataset's clean labels are known.
+They go to the text log and the visualizer (TensorBoard when configured), and after training
+to ``{work_dir}/selection_quality.json``. Clean labels are read for these metrics only.
+"""
+import json
+import os.path as osp
+
+import torch
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+
+from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.engine.hooks.sample_record_hook import unwrap
+from mmnoisy.registry import HOOKS
+from mmnoisy.selection import gmm_clean_posterior, selection_quality
+from mmnoisy.utils.io import atomic_write
+
+CHECKPOINT_KEY = 'selection_quality'
+
+
+@HOOKS.register_module()
+class GMMConfidenceHook(Hook):
+    """Args:
+        signal (str): recorded signal to split (the loss).
+        average_last (int): average the normalised losses of up to this many recent epochs
+            (RoLR at 90% noise: 5).
+        co_divide (bool): hand each of two networks its peer's table.
+        begin_epoch (int): first epoch with a table (e.g. the end of warm-up).
+        threshold (float): trust > threshold counts as trusted in the logged quality
+            (DivideMix's p_threshold).
+        max_iter, tol, reg_covar, random_state: of the GaussianMixture.
+    """
+    priority = 'NORMAL'  # after SampleRecordHook (ABOVE_NORMAL) has recorded the epoch
+
+    def __init__(self, signal='loss', average_last=1, co_divide=True, begin_epoch=0,
+                 threshold=0.5, max_iter=10, tol=1e-2, reg_covar=5e-4, random_state=0):
+        if int(average_last) < 1:
+            raise ValueError(f'average_last must be >= 1, got {average_last}')
+        if not 0 <= threshold < 1:
+            raise ValueError(f'threshold must be in [0, 1), got {threshold}')
+        self.signal, self.average_last, self.co_divide = signal, int(average_last), co_divide
+        self.begin_epoch, self.threshold = begin_epoch, threshold
+        self.gmm_args = dict(max_iter=max_iter, tol=tol, reg_covar=reg_covar,
+                             random_state=random_state)
+        self.is_noisy = None
+        self.history = []  # one entry per epoch: {'epoch', net: {quality, gmm}}
+
+    def before_run(self, runner):
+        from mmengine.runner import BaseLoop
+        if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+            return
+        model = unwrap(runner.model)
+        record = getattr(model, 'sample_record', None)
+        if record is None:
+            raise ValueError('GMMConfidenceHook needs a per-sample record: add '
+                             f"dict(type='SampleRecordHook', signals=dict({self.signal}=...)) "
+                             'to custom_hooks')
+        if self.signal not in record.history:
+            raise ValueError(f'GMMConfidenceHook splits {self.signal!r}, which the record does '
+                             f'not keep (it records {list(record.signals)})')
+        if record.history[self.signal] < self.average_last:
+            raise ValueError(f'GMMConfidenceHook averages {self.average_last} epochs of '
+                             f'{self.signal!r} but the record keeps '
+                             f'{record.history[self.signal]}')
+        noisy = find_noisy_dataset(runner.train_dataloader.dataset)
+        if noisy is not None and noisy.noise.clean_labels is not None:
+            self.is_noisy = noisy.noise.is_noisy  # metrics only
+
+    def before_train_epoch(self, runner):
+        model = unwrap(runner.model)
+        record = getattr(model, 'sample_record', None)
+        if record is None or runner.epoch < self.begin_epoch:
+            return
+        nets = record.nets
+        available = {n: len(record.recorded_epochs(n, self.signal)) for n in nets}
+        if min(available.values()) == 0:
+            runner.logger.warning(f'epoch {runner.epoch + 1}: no {self.signal!r} recorded yet, '
+                                  'no GMM confidence table')
+            return
+        splits = {}
+        for net in nets:
+            losses = record.get(net, self.signal, min(self.average_last, available[net]))
+            splits[net] = gmm_clean_posterior(losses, **self.gmm_args)
+        entry = {'epoch': runner.epoch}
+        for i, net in enumerate(nets):
+            source = nets[1 - i] if self.co_divide and len(nets) == 2 else net
+            split = splits[source]
+            model.trust_tables[net] = torch.from_numpy(split.clean_prob)
+            quality = selection_quality(split.clean_prob, self.is_noisy, self.threshold)
+            entry[net] = dict(from_net=source, **quality,
+                              gmm=dict(means=split.means.tolist(),
+                                       variances=split.variances.tolist(),
+                                       weights=split.weights.tolist()))
+            self._log(runner, net, source, quality)
+        self.history = [h for h in self.history if h['epoch'] != runner.epoch] + [entry]
+
+    def _log(self, runner, net, source, quality):
+        text = ', '.join(f'{k} {v:.4f}' if v is not None else f'{k} n/a'
+                         for k, v in quality.items())
+        runner.logger.info(f'selection epoch {runner.epoch + 1} {net} (GMM of {source}): {text}')
+        scalars = {f'selection/{net}/{k}': v for k, v in quality.items() if v is not None}
+        if scalars:
+            runner.visualizer.add_scalars(scalars, step=runner.epoch + 1)
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        checkpoint[CHECKPOINT_KEY] = json.dumps(self.history)
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        if getattr(runner, '_resume', False) and CHECKPOINT_KEY in checkpoint:
+            self.history = json.loads(checkpoint[CHECKPOINT_KEY])
+
+    def after_train(self, runner):
+        if is_main_process() and self.history:
+            path = atomic_write(osp.join(runner.work_dir, 'selection_quality.json'), json.dumps(
+                {'signal': self.signal, 'threshold': self.threshold,
+                 'average_last': self.average_last, 'epochs': self.history},
+                indent=1).encode())
+            runner.logger.info(f'selection quality per epoch written to {path}')
+

@@ -1,0 +1,179 @@
+"""``SampleRecordHook``: decides when the per-sample record is written, and keeps it.
+
+mode='pass': at the start of each epoch (from ``begin_epoch``), one no-grad pass of the model
+    in eval mode over the whole training set, through ``pipeline`` (default: the training
+    pipeline; DivideMix uses the test transform, RoLR the training one). Every signal of every
+    network comes from that one pass. The values describe the weights the epoch starts from.
+mode='online': the model records during its training forward pass (train mode, augmented
+    batch: AUM, HMW, DynaCor); the record is merged across ranks at the end of the epoch.
+
+The record is attached to the model (``model.sample_record``), saved in checkpoints and
+restored by ``--resume``, and exported to ``{work_dir}/sample_record.npz`` after training with
+the noisy and (when known) clean labels.
+"""
+import os.path as osp
+
+import numpy as np
+import torch
+from mmengine.dataset import Compose
+from mmengine.dist import broadcast, get_world_size, is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.engine.sample_record import SampleRecord
+from mmnoisy.registry import HOOKS
+
+CHECKPOINT_KEY = 'sample_record'
+
+
+class PipelineView(torch.utils.data.Dataset):
+    """The samples of ``dataset`` through another pipeline (shares the dataset's memory)."""
+
+    def __init__(self, dataset, pipeline):
+        self.dataset, self.pipeline = dataset, Compose(pipeline)
+
+    @property
+    def metainfo(self):
+        return self.dataset.metainfo
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, idx):
+        return self.pipeline(self.dataset.get_data_info(idx))
+
+
+def unwrap(model):
+    return model.module if is_model_wrapper(model) else model
+
+
+@HOOKS.register_module()
+class SampleRecordHook(Hook):
+    """Record per-sample signals of the model's networks over epochs.
+
+    Args:
+        signals (dict): ``{signal: history}`` (epochs kept; None = all), signals from
+            :data:`mmnoisy.selection.SIGNALS`.
+        mode (str): 'pass' or 'online'.
+        pipeline (list[dict]): the pass's pipeline (mode='pass'); None = training pipeline.
+        begin_epoch (int): first epoch recorded (e.g. the end of warm-up).
+        batch_size (int): of the pass; None = the training batch size.
+        topk (int): k of the top-k margins.
+        export (bool | list[str]): write ``sample_record.npz`` after training (all signals,
+            or those listed).
+    """
+    priority = 'ABOVE_NORMAL'
+
+    def __init__(self, signals, mode='pass', pipeline=None, begin_epoch=0, batch_size=None,
+                 num_workers=None, topk=1, export=True):
+        if mode not in ('pass', 'online'):
+            raise ValueError(f"mode must be 'pass' or 'online', got {mode!r}")
+        if not signals:
+            raise ValueError('SampleRecordHook needs at least one signal')
+        if mode == 'online' and pipeline is not None:
+            raise ValueError("pipeline is only used with mode='pass'")
+        self.signals, self.mode, self.pipeline = dict(signals), mode, pipeline
+        self.begin_epoch, self.batch_size, self.num_workers = begin_epoch, batch_size, num_workers
+        self.topk, self.export = topk, export
+        self.record = None
+        self.loader = None
+
+    # setup -------------------------------------------------------------------------------
+    def before_run(self, runner):
+        from mmengine.runner import BaseLoop
+        loop = getattr(runner, '_train_loop', None)
+        if not isinstance(loop, BaseLoop):
+            return  # testing: nothing to record
+        model = unwrap(runner.model)
+        if not hasattr(model, 'record_outputs'):
+            raise TypeError(f'{type(model).__name__} cannot be recorded: it needs '
+                            'record_outputs() and record_nets (see NoisyClassifier)')
+        dataset = loop.dataloader.dataset
+        head = getattr(model, 'head', None)
+        self.record = SampleRecord(len(dataset), self.signals, nets=model.record_nets,
+                                   max_epochs=runner.max_epochs,
+                                   num_classes=getattr(head, 'num_classes', None),
+                                   topk=self.topk)
+        model.sample_record = self.record
+        model.record_online = self.mode == 'online'
+        runner.logger.info(
+            f'per-sample record: {len(dataset)} samples x {list(self.signals)} for '
+            f'{list(model.record_nets)}, mode={self.mode}, '
+            f'{self.record.nbytes / 2**20:.1f} MiB allocated')
+        if self.mode == 'pass':
+            cfg = runner.cfg.train_dataloader
+            pipeline = self.pipeline
+            if pipeline is None:
+                pipeline = getattr(dataset, 'pipeline', None) or \
+                    getattr(find_noisy_dataset(dataset).dataset, 'pipeline')
+                pipeline = pipeline.transforms
+            self.loader = runner.build_dataloader(dict(
+                dataset=PipelineView(dataset, pipeline),
+                sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+                batch_size=self.batch_size or cfg.get('batch_size', 64),
+                num_workers=cfg.get('num_workers', 0) if self.num_workers is None
+                else self.num_workers))
+
+    # recording ---------------------------------------------------------------------------
+    def before_train_epoch(self, runner):
+        if self.record is None or runner.epoch < self.begin_epoch:
+            return
+        self.record.begin_epoch(runner.epoch)
+        if self.mode == 'pass':
+            self.record_pass(runner)
+
+    def after_train_epoch(self, runner):
+        # runner.epoch is still the epoch that just ran
+        if self.record is not None and self.mode == 'online' and self.record.active:
+            self.record.sync()
+
+    @torch.no_grad()
+    def record_pass(self, runner):
+        model = unwrap(runner.model)
+        if get_world_size() > 1:
+            # ranks' BN statistics drift apart when buffers are not broadcast: use rank 0's,
+            # as the evaluation after the epoch would
+            for buf in model.buffers():
+                broadcast(buf, 0)
+        was_training = model.training
+        model.eval()
+        try:
+            for data in self.loader:
+                data = model.data_preprocessor(data, False)
+                samples = data['data_samples']
+                idx = np.array([s.sample_idx for s in samples], np.int64)
+                labels = torch.cat([s.gt_label for s in samples])
+                for net, (feats, logits, weights) in model.record_outputs(
+                        data['inputs']).items():
+                    self.record.record_batch(net, idx, logits, labels.to(logits.device),
+                                             feats, weights)
+        finally:
+            model.train(was_training)
+        self.record.sync(require_complete=True)
+
+    # checkpoint, resume, export -----------------------------------------------------------
+    def before_save_checkpoint(self, runner, checkpoint):
+        if self.record is not None:
+            checkpoint[CHECKPOINT_KEY] = self.record.state_dict()
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        if self.record is None or not getattr(runner, '_resume', False):
+            return
+        if CHECKPOINT_KEY not in checkpoint:
+            raise ValueError('resuming a run that records per-sample signals from a checkpoint '
+                             'without a per-sample record')
+        self.record.load_state_dict(checkpoint[CHECKPOINT_KEY])
+
+    def after_train(self, runner):
+        if self.record is None or not self.export or not is_main_process():
+            return
+        extra = {}
+        noisy = find_noisy_dataset(runner.train_dataloader.dataset)
+        if noisy is not None:
+            extra['noisy_labels'] = noisy.noise.noisy_labels
+            if noisy.noise.clean_labels is not None:
+                extra['clean_labels'] = noisy.noise.clean_labels
+        names = None if self.export is True else list(self.export)
+        path = self.record.export(osp.join(runner.work_dir, 'sample_record.npz'), names, extra)
+        runner.logger.info(f'per-sample record written to {path}')

@@ -1,0 +1,232 @@
+"""``SampleRecord``: the per-sample record every method reads.
+
+Rows are dataset indices (``sample_idx``), columns are signals (:data:`mmnoisy.selection.SIGNALS`),
+kept per network over the last ``history`` epochs in a ring buffer of the smallest dtype that
+holds the signal (int8 for signs, int16 for classes, float16 for margins, float32 for losses).
+A row not written in an epoch holds NaN (floats) or the dtype's minimum (integers).
+
+Under distributed training each rank writes the rows of its shard; :meth:`sync` merges them so
+that every rank ends the epoch with the same record. A row written on several ranks (padded
+samplers repeat samples) takes the value of the lowest rank, so nothing is counted twice.
+"""
+import io
+import json
+
+import numpy as np
+
+from mmnoisy.selection.signals import SIGNALS, check_signal_names, compute_signals
+from mmnoisy.utils.io import atomic_write
+
+
+def _missing(dtype):
+    dtype = np.dtype(dtype)
+    return np.nan if dtype.kind == 'f' else np.iinfo(dtype).min
+
+
+class SampleRecord:
+    """Per-sample signals of one or more networks over epochs.
+
+    Args:
+        num_samples (int): N, the size of the training set.
+        signals (dict): ``{name: history}``; history is how many epochs to keep (>= 1) or
+            None for every epoch up to ``max_epochs``.
+        nets (tuple[str]): network names (``('net',)``, or ``('net1', 'net2')``).
+        max_epochs (int): needed when a history is None.
+        num_classes (int): width of ``cos_dist`` and check of ``topk``.
+        topk (int): k of the top-k margins.
+    """
+
+    def __init__(self, num_samples, signals, nets=('net', ), max_epochs=None, num_classes=None,
+                 topk=1):
+        if int(num_samples) < 1:
+            raise ValueError(f'num_samples must be >= 1, got {num_samples}')
+        check_signal_names(signals, num_classes, topk)
+        self.num_samples, self.nets, self.topk = int(num_samples), tuple(nets), int(topk)
+        self.num_classes = num_classes
+        self.history = {}
+        for name, hist in signals.items():
+            if hist is None:
+                if max_epochs is None:
+                    raise ValueError(f'signal {name!r} keeps every epoch: give max_epochs')
+                hist = int(max_epochs) + 1
+            if int(hist) < 1:
+                raise ValueError(f'history of {name!r} must be >= 1 or None, got {hist}')
+            self.history[name] = int(hist)
+        self.buffers = {}      # (net, name) -> array (H, N[, W]), allocated on first need
+        self.slot_epoch = {}   # (net, name) -> int64 (H,), epoch held by each slot, -1 = none
+        self.completed = {net: [] for net in self.nets}   # epochs fully recorded, in order
+        self.epoch = None
+        self.active = False    # between begin_epoch() and sync(): rows may be written
+        self._written = {net: np.zeros(self.num_samples, bool) for net in self.nets}
+        for net in self.nets:
+            for name in self.history:
+                if self._width(name) is not None:
+                    self._allocate(net, name, self._width(name))
+
+    # storage -----------------------------------------------------------------------------
+    def _width(self, name):
+        width = SIGNALS[name][2]
+        if width == 1:
+            return 0
+        if width == 'classes':
+            return self.num_classes
+        return None  # features: known at the first write
+
+    def _allocate(self, net, name, width):
+        dtype = SIGNALS[name][0]
+        shape = (self.history[name], self.num_samples) + ((width, ) if width else ())
+        self.buffers[(net, name)] = np.full(shape, _missing(dtype), dtype=dtype)
+        self.slot_epoch[(net, name)] = np.full(self.history[name], -1, np.int64)
+
+    @property
+    def signals(self):
+        return tuple(self.history)
+
+    @property
+    def nbytes(self):
+        return sum(b.nbytes for b in self.buffers.values())
+
+    @staticmethod
+    def planned_nbytes(num_samples, signals, num_nets=1, num_classes=10, feature_dim=512):
+        """Memory a record would take, without allocating it."""
+        total = 0
+        for name, hist in signals.items():
+            dtype, _, width = SIGNALS[name]
+            width = {1: 1, 'classes': num_classes, 'features': feature_dim}[width]
+            total += np.dtype(dtype).itemsize * width * hist * num_samples
+        return total * num_nets
+
+    # epochs ------------------------------------------------------------------------------
+    def begin_epoch(self, epoch):
+        """Start recording ``epoch``: its slot in every ring buffer is cleared."""
+        self.epoch = int(epoch)
+        self.active = True
+        for key, buf in self.buffers.items():
+            slot = self.epoch % self.history[key[1]]
+            buf[slot] = _missing(buf.dtype)
+            self.slot_epoch[key][slot] = self.epoch
+        for net in self.nets:
+            self._written[net][:] = False
+            if self.epoch in self.completed[net]:
+                self.completed[net].remove(self.epoch)
+
+    def write(self, net, sample_idx, values):
+        """Store ``values`` ({signal: (B[, W]) array}) for the rows ``sample_idx``."""
+        if not self.active:
+            raise RuntimeError('the record is not recording: begin_epoch() first')
+        idx = np.asarray(sample_idx, dtype=np.int64)
+        for name in self.history:
+            if name not in values:
+                raise KeyError(f'signal {name!r} missing from the values written')
+            val = np.asarray(values[name])
+            if (net, name) not in self.buffers:
+                self._allocate(net, name, val.shape[1] if val.ndim > 1 else 0)
+                slot = self.epoch % self.history[name]
+                self.slot_epoch[(net, name)][slot] = self.epoch
+            buf = self.buffers[(net, name)]
+            buf[self.epoch % self.history[name], idx] = val.astype(buf.dtype, copy=False)
+        self._written[net][idx] = True
+
+    def record_batch(self, net, sample_idx, logits, labels, features=None, class_weights=None):
+        """Compute this record's signals for a batch (torch tensors) and store them."""
+        out = compute_signals(self.history, logits, labels, features, class_weights, self.topk)
+        self.write(net, sample_idx, {k: v.cpu().numpy() for k, v in out.items()})
+
+    def sync(self, require_complete=False):
+        """Merge the rows each rank wrote this epoch; mark the epoch complete.
+
+        With ``require_complete`` a row written by no rank is an error (a full pass must
+        cover every sample)."""
+        from mmengine.dist import all_gather_object, get_world_size
+        for net in self.nets:
+            if get_world_size() > 1:
+                mine = np.flatnonzero(self._written[net])
+                payload = {name: self._slot(net, name)[mine] for name in self.history}
+                gathered = all_gather_object((mine, payload))
+                taken = np.zeros(self.num_samples, bool)
+                for rows, vals in gathered:  # rank order: the lowest rank's value wins
+                    new = ~taken[rows]
+                    for name in self.history:
+                        self._slot(net, name)[rows[new]] = vals[name][new]
+                    taken[rows] = True
+                self._written[net] = taken
+            if require_complete and not self._written[net].all():
+                lost = np.flatnonzero(~self._written[net])
+                raise RuntimeError(f'{len(lost)} samples were not recorded in epoch '
+                                   f'{self.epoch} for {net} (e.g. sample_idx {lost[:5].tolist()})')
+            if self.epoch not in self.completed[net]:
+                self.completed[net].append(self.epoch)
+        self.active = False
+
+    def _slot(self, net, name):
+        return self.buffers[(net, name)][self.epoch % self.history[name]]
+
+    # reading -----------------------------------------------------------------------------
+    def recorded_epochs(self, net, name):
+        """Completed epochs still held for ``name``, oldest first."""
+        held = set(self.slot_epoch.get((net, name), np.array([], np.int64)).tolist())
+        return [e for e in self.completed[net] if e in held]
+
+    def get(self, net, name, last=1):
+        """The ``last`` most recent completed epochs of a signal: (last, N[, W]), oldest first."""
+        if name not in self.history:
+            raise KeyError(f'signal {name!r} is not recorded; recorded: {self.signals}')
+        if net not in self.nets:
+            raise KeyError(f'no network {net!r}; networks: {self.nets}')
+        if last > self.history[name]:
+            raise ValueError(f'{last} epochs of {name!r} asked for, but only '
+                             f'{self.history[name]} are kept (raise its history)')
+        epochs = self.recorded_epochs(net, name)
+        if len(epochs) < last:
+            raise ValueError(f'{last} epochs of {name!r} asked for, {len(epochs)} recorded')
+        buf = self.buffers[(net, name)]
+        return np.stack([buf[e % self.history[name]] for e in epochs[-last:]])
+
+    def latest(self, net, name):
+        return self.get(net, name, 1)[0]
+
+    # checkpoint and export --------------------------------------------------------------
+    def state_dict(self):
+        return {'num_samples': self.num_samples, 'nets': list(self.nets),
+                'history': dict(self.history), 'epoch': self.epoch,
+                'completed': {k: list(v) for k, v in self.completed.items()},
+                'buffers': {f'{n}/{s}': b for (n, s), b in self.buffers.items()},
+                'slot_epoch': {f'{n}/{s}': e for (n, s), e in self.slot_epoch.items()}}
+
+    def load_state_dict(self, state):
+        if state['num_samples'] != self.num_samples:
+            raise ValueError(
+                f"the checkpoint's per-sample record has {state['num_samples']} samples but "
+                f'the training set has {self.num_samples}: resuming into a different dataset')
+        if tuple(state['nets']) != self.nets:
+            raise ValueError(f"the checkpoint's record has networks {state['nets']}, the model "
+                             f'{list(self.nets)}')
+        for name, hist in self.history.items():
+            if state['history'].get(name) != hist:
+                raise ValueError(f'signal {name!r}: the checkpoint keeps '
+                                 f"{state['history'].get(name)} epochs, the config {hist}")
+        self.epoch = state['epoch']
+        self.completed = {k: list(v) for k, v in state['completed'].items()}
+        for key, buf in state['buffers'].items():
+            net, name = key.split('/', 1)
+            if name in self.history:
+                self.buffers[(net, name)] = np.array(buf)
+                self.slot_epoch[(net, name)] = np.array(state['slot_epoch'][key])
+
+    def export(self, path, signals=None, extra=None):
+        """Write chronological histories to ``path`` (.npz, atomically):
+        ``{net}/{signal}`` (epochs, N[, W]) and ``{net}/{signal}/epochs``, plus ``extra``."""
+        arrays = dict(extra or {})
+        for net in self.nets:
+            for name in (signals or self.signals):
+                epochs = self.recorded_epochs(net, name)
+                if not epochs:
+                    continue
+                arrays[f'{net}/{name}'] = self.get(net, name, len(epochs))
+                arrays[f'{net}/{name}/epochs'] = np.asarray(epochs, np.int64)
+        arrays['meta_json'] = np.array(json.dumps(
+            {'nets': list(self.nets), 'signals': list(signals or self.signals),
+             'num_samples': self.num_samples, 'topk': self.topk}))
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        return atomic_write(path, buf.getvalue())
