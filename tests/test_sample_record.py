@@ -1,0 +1,118 @@
+import logging
+import types
+
+import numpy as np
+import pytest
+import torch
+
+from mmnoisy.engine import SampleRecord
+from mmnoisy.engine.hooks import GMMConfidenceHook
+
+
+def _epoch(record, epoch, net='net', offset=0.0):
+    record.begin_epoch(epoch)
+    idx = np.arange(record.num_samples)
+    record.write(net, idx, {'loss': idx + 100.0 * epoch + offset,
+                            'margin_sign': np.where(idx % 2, 1, -1)})
+    record.sync()
+
+
+def test_ring_buffer_keeps_the_last_epochs_in_order():
+    record = SampleRecord(4, {'loss': 2, 'margin_sign': None}, max_epochs=5)
+    for epoch in range(4):
+        _epoch(record, epoch)
+    losses = record.get('net', 'loss', last=2)
+    assert losses.shape == (2, 4) and losses.dtype == np.float32
+    assert np.array_equal(losses[:, 0], [200.0, 300.0])          # epochs 2, 3, oldest first
+    assert record.recorded_epochs('net', 'loss') == [2, 3]
+    signs = record.get('net', 'margin_sign', last=4)
+    assert signs.dtype == np.int8 and signs.shape == (4, 4)
+    assert np.array_equal(record.latest('net', 'loss'), [300.0, 301.0, 302.0, 303.0])
+    with pytest.raises(ValueError, match='only 2 are kept'):
+        record.get('net', 'loss', last=3)
+    with pytest.raises(ValueError, match='5 epochs .* 4 recorded'):
+        record.get('net', 'margin_sign', last=5)
+    with pytest.raises(KeyError, match="'margin' is not recorded"):
+        record.get('net', 'margin')
+
+
+def test_rows_not_written_are_missing_and_a_pass_must_cover_all():
+    record = SampleRecord(3, {'loss': 1, 'pred': 1})
+    record.begin_epoch(0)
+    record.write('net', [0, 2], {'loss': np.array([1.0, 2.0]), 'pred': np.array([4, 5])})
+    with pytest.raises(RuntimeError, match='1 samples were not recorded.*\\[1\\]'):
+        record.sync(require_complete=True)
+    record.begin_epoch(0)
+    record.write('net', [0, 2], {'loss': np.array([1.0, 2.0]), 'pred': np.array([4, 5])})
+    record.sync()
+    assert np.isnan(record.latest('net', 'loss')[1])
+    assert record.latest('net', 'pred')[1] == np.iinfo(np.int16).min
+    with pytest.raises(RuntimeError, match='begin_epoch'):
+        record.write('net', [1], {'loss': np.array([1.0]), 'pred': np.array([1])})
+
+
+def test_state_dict_round_trip_and_dataset_size_check():
+    record = SampleRecord(4, {'loss': 3, 'feature': 1})
+    record.begin_epoch(0)
+    record.write('net', np.arange(4), {'loss': np.arange(4.0), 'feature': np.ones((4, 6))})
+    record.sync()
+    state = record.state_dict()
+    again = SampleRecord(4, {'loss': 3, 'feature': 1})
+    again.load_state_dict(state)
+    assert np.array_equal(again.latest('net', 'loss'), record.latest('net', 'loss'))
+    assert again.latest('net', 'feature').shape == (4, 6)
+    with pytest.raises(ValueError, match='has 4 samples but the training set has 5'):
+        SampleRecord(5, {'loss': 3, 'feature': 1}).load_state_dict(state)
+    with pytest.raises(ValueError, match="'loss': the checkpoint keeps 3 epochs, the config 2"):
+        SampleRecord(4, {'loss': 2, 'feature': 1}).load_state_dict(state)
+
+
+def test_export_contents(tmp_path):
+    record = SampleRecord(4, {'loss': None, 'margin_sign': None}, nets=('net1', 'net2'),
+                          max_epochs=3)
+    for epoch in range(2):
+        record.begin_epoch(epoch)  # one epoch, both networks
+        record.write('net1', np.arange(4), {'loss': np.arange(4) + 100.0 * epoch,
+                                            'margin_sign': -np.ones(4)})
+        record.write('net2', np.arange(4), {'loss': np.zeros(4), 'margin_sign': np.ones(4)})
+        record.sync()
+    path = record.export(str(tmp_path / 'r.npz'), extra={'noisy_labels': np.arange(4)})
+    data = np.load(path)
+    assert data['net1/loss'].shape == (2, 4) and list(data['net1/loss/epochs']) == [0, 1]
+    assert np.array_equal(data['net1/loss'][1], [100, 101, 102, 103])
+    assert np.array_equal(data['net2/margin_sign'], np.ones((2, 4)))
+    assert list(data['noisy_labels']) == [0, 1, 2, 3]
+
+
+def test_memory_is_sized_by_dtype():
+    signals = {'cos_margin': None, 'cos_topk_margin': None, 'margin_sign': None}
+    planned = SampleRecord.planned_nbytes(1000, {k: 201 for k in signals})
+    record = SampleRecord(1000, signals, max_epochs=200)
+    assert record.nbytes == planned == 1000 * 201 * (2 + 2 + 1)
+
+
+def _fake_runner(model, epoch):
+    logger = logging.getLogger('test_gmm_hook')
+    visualizer = types.SimpleNamespace(add_scalars=lambda *a, **k: None)
+    return types.SimpleNamespace(model=model, epoch=epoch, logger=logger, visualizer=visualizer)
+
+
+def test_co_divide_hands_each_network_its_peers_table():
+    n = 400
+    record = SampleRecord(n, {'loss': 1}, nets=('net1', 'net2'))
+    record.begin_epoch(0)
+    low_first = np.r_[np.full(n // 2, 0.1), np.full(n // 2, 2.0)] + np.linspace(0, .01, n)
+    record.write('net1', np.arange(n), {'loss': low_first})
+    record.write('net2', np.arange(n), {'loss': low_first[::-1].copy()})
+    record.sync()
+    model = types.SimpleNamespace(sample_record=record, trust_tables={})
+    hook = GMMConfidenceHook(co_divide=True)
+    hook.before_train_epoch(_fake_runner(model, 0))
+    # net1's table comes from net2's losses, where the second half is small-loss
+    assert model.trust_tables['net1'][n // 2:].min() > 0.99
+    assert model.trust_tables['net1'][:n // 2].max() < 0.01
+    assert model.trust_tables['net2'][:n // 2].min() > 0.99
+    assert isinstance(model.trust_tables['net1'], torch.Tensor)
+    assert hook.history[-1]['net1']['from_net'] == 'net2'
+    GMMConfidenceHook(co_divide=False).before_train_epoch(_fake_runner(model, 0))
+    assert model.trust_tables['net1'][:n // 2].min() > 0.99
