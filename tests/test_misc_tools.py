@@ -76,3 +76,12 @@ def test_noise_benchmark_runs_on_tiny_data(cifar10_root, capsys):
                               '--batch-size', '8'])
     out = capsys.readouterr().out
     assert 'training set: 50 images' in out and 'wrapper overhead' in out
+
+
+def test_record_benchmark_runs_on_tiny_data(cifar10_root, capsys):
+    from tools.benchmark import bench_sample_record
+    bench_sample_record.main([cifar10_root, '--repeats', '1', '--batch-size', '16',
+                              '--gmm-samples', '2000', '--record-samples', '1000'])
+    out = capsys.readouterr().out
+    assert 'ratio recording / bare' in out and 'gmm_clean_posterior' in out
+    assert '0.001 GB' in out  # 1000 x 200 x (2 + 2 + 1) bytes

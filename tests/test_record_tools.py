@@ -63,6 +63,9 @@ def test_record_demo_logs_selection_quality_and_exports(record_run):
     last_loss, pred = data['net/loss'][-1], data['net/pred'][0]
     agree = pred == data['noisy_labels']
     assert last_loss[agree].mean() < last_loss[~agree].mean()
+    scalars = [json.loads(line) for d in work_dir.iterdir() if d.is_dir()
+               for line in open(d / 'vis_data' / 'scalars.json')]
+    assert any('selection/net/precision' in row for row in scalars)
     quality = json.load(open(work_dir / 'selection_quality.json'))
     assert [e['epoch'] for e in quality['epochs']] == list(range(1, 30))
     assert quality['epochs'][-1]['net']['precision'] == pytest.approx(last[1], abs=1e-4)
@@ -141,6 +144,8 @@ def test_two_processes_end_with_identical_records_equal_to_one(tmp_path, mode):
      "dict(type='GMMConfidenceHook', average_last=5)",
      "averages 5 epochs of 'loss' but the record keeps 2"),
     ("dict(type='GMMConfidenceHook')", 'needs a per-sample record'),
+    ("dict(type='SampleRecordHook', signals=dict(loss=1)), "
+     "dict(type='SampleRecordHook', signals=dict(margin=1))", 'only one SampleRecordHook'),
     ("dict(type='SampleRecordHook', signals=dict(los=1))", "unknown per-sample signals"),
 ])
 def test_bad_record_configs_fail_at_start_up(tmp_path, hooks, message):

@@ -89,6 +89,9 @@ class SampleRecordHook(Hook):
         if not hasattr(model, 'record_outputs'):
             raise TypeError(f'{type(model).__name__} cannot be recorded: it needs '
                             'record_outputs() and record_nets (see NoisyClassifier)')
+        if getattr(model, 'sample_record', None) is not None:
+            raise ValueError('only one SampleRecordHook per run: list every signal the methods '
+                             'need in one hook, so that one pass serves them all')
         dataset = loop.dataloader.dataset
         head = getattr(model, 'head', None)
         self.record = SampleRecord(len(dataset), self.signals, nets=model.record_nets,
