@@ -88,7 +88,34 @@ def test_memory_is_sized_by_dtype():
     signals = {'cos_margin': None, 'cos_topk_margin': None, 'margin_sign': None}
     planned = SampleRecord.planned_nbytes(1000, {k: 201 for k in signals})
     record = SampleRecord(1000, signals, max_epochs=200)
-    assert record.nbytes == planned == 1000 * 201 * (2 + 2 + 1)
+    # two float16 signals for 201 epochs, and 2-bit signs: 4 epochs a byte
+    assert record.nbytes == planned == 1000 * (201 * (2 + 2) + (201 + 3) // 4)
+
+
+def test_packed_signs_round_trip_through_the_ring_buffer():
+    n, history = 6, 5
+    record = SampleRecord(n, {'margin_sign': history})
+    rng = np.random.default_rng(0)
+    written = {}
+    for epoch in range(12):  # wraps the 5-slot ring more than twice
+        record.begin_epoch(epoch)
+        rows = np.arange(n) if epoch % 3 else np.arange(n - 1)  # last row missing sometimes
+        values = rng.integers(-1, 2, len(rows))
+        record.write('net', rows, {'margin_sign': values})
+        record.sync()
+        full = np.full(n, -128, np.int8)
+        full[rows] = values
+        written[epoch] = full
+    got = record.get('net', 'margin_sign', last=history)
+    assert got.dtype == np.int8
+    assert np.array_equal(got, np.stack([written[e] for e in range(7, 12)]))
+    state = record.state_dict()
+    again = SampleRecord(n, {'margin_sign': history})
+    again.load_state_dict(state)
+    assert np.array_equal(again.get('net', 'margin_sign', last=history), got)
+    record.begin_epoch(12)
+    with pytest.raises(ValueError, match='holds -1, 0 or \\+1'):
+        record.write('net', [0], {'margin_sign': np.array([3])})
 
 
 def _fake_runner(model, epoch):

@@ -117,3 +117,21 @@ def test_hyperspherical_topk_margin_distinct_case():
     assert out['cos_margin'].item() == pytest.approx((d[2] - d[0]).item(), abs=1e-6)
     assert out['cos_topk_margin'].item() == pytest.approx((d[0] - d[1]).item(), abs=1e-6)
     assert out['cos_topk_margin'].item() < 0  # Eq. 12 needs U~ <= 0 so exp(beta U~) <= 1
+
+
+def test_numpy_em_matches_sklearn_gaussian_mixture():
+    rng = np.random.default_rng(3)
+    losses = np.concatenate([rng.gamma(2.0, 0.2, 3000), rng.normal(2.5, 0.7, 1500)])
+    ours = gmm_clean_posterior(losses)
+    ref = gmm_clean_posterior(losses, backend='sklearn')
+    for field in ('means', 'variances', 'weights'):
+        assert np.allclose(getattr(ours, field), getattr(ref, field), rtol=1e-9, atol=1e-12)
+    assert np.allclose(ours.clean_prob, ref.clean_prob, atol=1e-6)
+    # and an overlapping case where EM stops on max_iter rather than tol
+    overlap = rng.normal(0, 1, 4000) + (rng.random(4000) < 0.3) * 1.0
+    a = gmm_clean_posterior(overlap, tol=0.0)
+    b = gmm_clean_posterior(overlap, tol=0.0, backend='sklearn')
+    assert np.allclose(a.means, b.means, rtol=1e-9) and np.allclose(a.clean_prob, b.clean_prob,
+                                                                      atol=1e-6)
+    with pytest.raises(ValueError, match='backend'):
+        gmm_clean_posterior(losses, backend='torch')

@@ -2,8 +2,9 @@
 
 Rows are dataset indices (``sample_idx``), columns are signals (:data:`mmnoisy.selection.SIGNALS`),
 kept per network over the last ``history`` epochs in a ring buffer of the smallest dtype that
-holds the signal (int8 for signs, int16 for classes, float16 for margins, float32 for losses).
-A row not written in an epoch holds NaN (floats) or the dtype's minimum (integers).
+holds the signal (2 bits for signs, int16 for classes, float16 for margins, float32 for losses).
+A row not written in an epoch reads as NaN (floats) or the dtype's minimum (integers; -128 for
+the 2-bit signs, which read back as int8).
 
 Under distributed training each rank writes the rows of its shard; :meth:`sync` merges them so
 that every rank ends the epoch with the same record. A row written on several ranks (padded
@@ -18,9 +19,22 @@ from mmnoisy.selection.signals import SIGNALS, check_signal_names, compute_signa
 from mmnoisy.utils.io import atomic_write
 
 
+# 'int2': values in {-1, 0, +1} packed four epochs to a byte (code 0 = missing, else value + 2);
+# read back as int8 with -128 for missing. Sign dynamics of 200 epochs cost 50 bytes a sample.
+PACKED = 'int2'
+
+
 def _missing(dtype):
+    if dtype == PACKED:
+        return np.iinfo(np.int8).min
     dtype = np.dtype(dtype)
     return np.nan if dtype.kind == 'f' else np.iinfo(dtype).min
+
+
+def _nbytes_per_sample(dtype, history, width):
+    if dtype == PACKED:
+        return (history + 3) // 4 * width
+    return np.dtype(dtype).itemsize * width * history
 
 
 class SampleRecord:
@@ -74,9 +88,44 @@ class SampleRecord:
 
     def _allocate(self, net, name, width):
         dtype = SIGNALS[name][0]
-        shape = (self.history[name], self.num_samples) + ((width, ) if width else ())
-        self.buffers[(net, name)] = np.full(shape, _missing(dtype), dtype=dtype)
+        if dtype == PACKED:
+            if width:
+                raise ValueError(f'{name!r}: packed signals hold one value per sample')
+            buf = np.zeros(((self.history[name] + 3) // 4, self.num_samples), np.uint8)
+        else:
+            shape = (self.history[name], self.num_samples) + ((width, ) if width else ())
+            buf = np.full(shape, _missing(dtype), dtype=dtype)
+        self.buffers[(net, name)] = buf
         self.slot_epoch[(net, name)] = np.full(self.history[name], -1, np.int64)
+
+    # one epoch's slot of a buffer: read, write rows, clear (packed or plain)
+    def _read(self, net, name, slot, rows=slice(None)):
+        buf = self.buffers[(net, name)]
+        if SIGNALS[name][0] != PACKED:
+            return buf[slot, rows]
+        code = (buf[slot // 4, rows] >> (2 * (slot % 4))) & 3
+        return np.where(code == 0, _missing(PACKED), code.astype(np.int8) - 2).astype(np.int8)
+
+    def _write(self, net, name, slot, rows, values):
+        buf = self.buffers[(net, name)]
+        if SIGNALS[name][0] != PACKED:
+            buf[slot, rows] = values.astype(buf.dtype, copy=False)
+            return
+        values = np.asarray(values).astype(np.int64)
+        if values.size and (values.min() < -1 or values.max() > 1):
+            raise ValueError(f'{name!r} holds -1, 0 or +1, got values in '
+                             f'[{values.min()}, {values.max()}]')
+        shift = 2 * (slot % 4)
+        codes = np.where(values == _missing(PACKED), 0, values + 2).astype(np.uint8)
+        byte = buf[slot // 4, rows]
+        buf[slot // 4, rows] = (byte & np.uint8(~(3 << shift) & 0xFF)) | (codes << shift)
+
+    def _clear(self, net, name, slot):
+        buf = self.buffers[(net, name)]
+        if SIGNALS[name][0] != PACKED:
+            buf[slot] = _missing(buf.dtype)
+        else:
+            buf[slot // 4] &= np.uint8(~(3 << (2 * (slot % 4))) & 0xFF)
 
     @property
     def signals(self):
@@ -93,7 +142,7 @@ class SampleRecord:
         for name, hist in signals.items():
             dtype, _, width = SIGNALS[name]
             width = {1: 1, 'classes': num_classes, 'features': feature_dim}[width]
-            total += np.dtype(dtype).itemsize * width * hist * num_samples
+            total += _nbytes_per_sample(dtype, hist, width) * num_samples
         return total * num_nets
 
     # epochs ------------------------------------------------------------------------------
@@ -101,9 +150,9 @@ class SampleRecord:
         """Start recording ``epoch``: its slot in every ring buffer is cleared."""
         self.epoch = int(epoch)
         self.active = True
-        for key, buf in self.buffers.items():
+        for key in self.buffers:
             slot = self.epoch % self.history[key[1]]
-            buf[slot] = _missing(buf.dtype)
+            self._clear(*key, slot)
             self.slot_epoch[key][slot] = self.epoch
         for net in self.nets:
             self._written[net][:] = False
@@ -123,8 +172,7 @@ class SampleRecord:
                 self._allocate(net, name, val.shape[1] if val.ndim > 1 else 0)
                 slot = self.epoch % self.history[name]
                 self.slot_epoch[(net, name)][slot] = self.epoch
-            buf = self.buffers[(net, name)]
-            buf[self.epoch % self.history[name], idx] = val.astype(buf.dtype, copy=False)
+            self._write(net, name, self.epoch % self.history[name], idx, val)
         self._written[net][idx] = True
 
     def record_batch(self, net, sample_idx, logits, labels, features=None, class_weights=None):
@@ -141,13 +189,14 @@ class SampleRecord:
         for net in self.nets:
             if get_world_size() > 1:
                 mine = np.flatnonzero(self._written[net])
-                payload = {name: self._slot(net, name)[mine] for name in self.history}
+                payload = {name: self._read(net, name, self._current(name), mine)
+                           for name in self.history}
                 gathered = all_gather_object((mine, payload))
                 taken = np.zeros(self.num_samples, bool)
                 for rows, vals in gathered:  # rank order: the lowest rank's value wins
                     new = ~taken[rows]
                     for name in self.history:
-                        self._slot(net, name)[rows[new]] = vals[name][new]
+                        self._write(net, name, self._current(name), rows[new], vals[name][new])
                     taken[rows] = True
                 self._written[net] = taken
             if require_complete and not self._written[net].all():
@@ -158,8 +207,8 @@ class SampleRecord:
                 self.completed[net].append(self.epoch)
         self.active = False
 
-    def _slot(self, net, name):
-        return self.buffers[(net, name)][self.epoch % self.history[name]]
+    def _current(self, name):
+        return self.epoch % self.history[name]
 
     # reading -----------------------------------------------------------------------------
     def recorded_epochs(self, net, name):
@@ -179,8 +228,7 @@ class SampleRecord:
         epochs = self.recorded_epochs(net, name)
         if len(epochs) < last:
             raise ValueError(f'{last} epochs of {name!r} asked for, {len(epochs)} recorded')
-        buf = self.buffers[(net, name)]
-        return np.stack([buf[e % self.history[name]] for e in epochs[-last:]])
+        return np.stack([self._read(net, name, e % self.history[name]) for e in epochs[-last:]])
 
     def latest(self, net, name):
         return self.get(net, name, 1)[0]

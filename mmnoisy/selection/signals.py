@@ -18,7 +18,8 @@ SIGNALS = {
     'cos_topk_margin': ('float16', 'class_weights', 1),   # hyperspherical U~ (<= 0)
     'pred': ('int16', 'logits', 1),              # predicted class
     'confidence': ('float16', 'logits', 1),      # max softmax
-    'margin_sign': ('int8', 'logits', 1),        # DynaCor's quantised dynamics sign(M) (Eq. 1)
+    'margin_sign': ('int2', 'logits', 1),        # DynaCor's quantised dynamics sign(M) (Eq. 1),
+                                                 # 2 bits a value, read back as int8
     'feature': ('float16', 'features', 'features'),  # pooled feature vector
 }
 
