@@ -59,6 +59,7 @@ class SampleRecordHook(Hook):
         pipeline (list[dict]): the pass's pipeline (mode='pass'); None = training pipeline.
         begin_epoch (int): first epoch recorded (e.g. the end of warm-up).
         batch_size (int): of the pass; None = the training batch size.
+        num_workers (int): of the pass's DataLoader; None = the training loader's.
         topk (int): k of the top-k margins.
         export (bool | list[str]): write ``sample_record.npz`` after training (all signals,
             or those listed).
