@@ -15,4 +15,6 @@ class KillAfterEpoch(Hook):
 
     def after_train_epoch(self, runner):
         if runner.epoch + 1 == self.epoch:  # runner.epoch is 0-based until the loop moves on
+            from mmengine.dist import barrier
+            barrier()  # every rank waits until rank 0 has written the checkpoint
             os._exit(17)

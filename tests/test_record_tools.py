@@ -165,3 +165,34 @@ def test_resuming_into_a_different_dataset_size_fails(record_run, tmp_path):
                     'train_dataloader.dataset.dataset.num_train=1000', check=False)
     assert proc.returncode != 0
     assert 'has 1347 samples but the training set has 1000' in proc.stderr
+
+
+def test_distributed_resume_keeps_record_and_history(tmp_path):
+    """2 processes: killed after epoch 2 and resumed == uninterrupted (record, accuracy)."""
+    options = ['--cfg-options', 'default_hooks.checkpoint.interval=1', 'train_cfg.max_epochs=4']
+
+    def dist(config, work_dir, *extra, check=True):
+        return run_tool('bash', 'tools/dist_train.sh', config, '2', '--work-dir', str(work_dir),
+                        *extra, *options, check=check,
+                        env={'PORT': str(random.randint(20000, 60000))})
+
+    dist(RECORD_DEMO, tmp_path / 'a')
+    killed = _config(tmp_path, 'killed', f"""
+_base_ = ['{ROOT}/{RECORD_DEMO}']
+custom_imports = dict(imports=['tests.kill_hook'])
+custom_hooks = [
+    dict(type='SampleRecordHook', mode='pass', pipeline=[dict(type='PackNoisyInputs')],
+         signals=dict(loss=None, margin=None, pred=1, confidence=1)),
+    dict(type='GMMConfidenceHook', signal='loss', begin_epoch=1),
+    dict(type='KillAfterEpoch', epoch=2),
+]
+""")
+    assert dist(killed, tmp_path / 'b', check=False).returncode != 0
+    assert (tmp_path / 'b' / 'epoch_2.pth').is_file()
+    log = dist(RECORD_DEMO, tmp_path / 'b', '--resume')
+    assert 'validating it' in log.stdout + log.stderr  # epoch 2's accuracy restored on resume
+    a, b = np.load(tmp_path / 'a' / 'sample_record.npz'), np.load(tmp_path / 'b' / 'sample_record.npz')
+    for key in a.files:
+        assert np.array_equal(a[key], b[key], equal_nan=a[key].dtype.kind == 'f'), key
+    assert json.load(open(tmp_path / 'a' / 'selection_quality.json')) == \
+        json.load(open(tmp_path / 'b' / 'selection_quality.json'))
