@@ -85,3 +85,32 @@ def test_record_benchmark_runs_on_tiny_data(cifar10_root, capsys):
     out = capsys.readouterr().out
     assert 'ratio recording / bare' in out and 'gmm_clean_posterior' in out
     assert '0.001 GB' in out  # 1000 x 200 x (2 + 2 + 1) bytes
+
+
+def test_train_options_are_merged_before_worker_settings():
+    from mmengine.config import Config
+
+    from tools import train
+    args = train.parse_args([os.path.join(ROOT, 'configs/baselines/ce_smallcnn_cifar10_sym50.py'),
+                             '--cfg-options', 'train_dataloader.num_workers=0'])
+    cfg = train.merge_args(Config.fromfile(args.config), args)
+    assert cfg.train_dataloader.num_workers == 0
+    assert cfg.train_dataloader.persistent_workers is False   # would crash the DataLoader
+    assert cfg.val_dataloader.persistent_workers is True      # 2 workers kept
+    args = train.parse_args([args.config, '--no-persistent-workers', '--resume'])
+    cfg = train.merge_args(Config.fromfile(args.config), args)
+    assert cfg.val_dataloader.persistent_workers is False and cfg.resume is True
+
+
+def test_auto_scale_lr_needs_a_base_batch_size():
+    import pytest
+    from mmengine.config import Config
+
+    from tools import train
+    demo = os.path.join(ROOT, 'configs/demo/ce_smallcnn_digits_sym40.py')
+    args = train.parse_args([demo, '--auto-scale-lr'])
+    with pytest.raises(ValueError, match='base_batch_size'):
+        train.merge_args(Config.fromfile(demo), args)
+    sce = os.path.join(ROOT, 'configs/baselines/sce_cifar10_sym50.py')
+    cfg = train.merge_args(Config.fromfile(sce), train.parse_args([sce, '--auto-scale-lr']))
+    assert cfg.auto_scale_lr == dict(base_batch_size=64, enable=True)

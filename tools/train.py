@@ -57,20 +57,23 @@ def merge_args(cfg, args):
         cfg.resume = True
         cfg.load_from = args.resume
     if args.auto_scale_lr:
+        if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
+            raise ValueError('--auto-scale-lr needs auto_scale_lr = dict(base_batch_size=...) '
+                             'in the config: the total batch size its lr was set for')
         cfg.auto_scale_lr.enable = True
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(loader) is None:
             continue
         if args.no_pin_memory:
             cfg[loader]['pin_memory'] = False
-        if args.no_persistent_workers:
-            cfg[loader]['persistent_workers'] = False
-        elif cfg[loader].get('num_workers', 0) > 0:
+        if args.no_persistent_workers or cfg[loader].get('num_workers', 0) == 0:
+            cfg[loader]['persistent_workers'] = False  # torch refuses it without workers
+        else:
             cfg[loader].setdefault('persistent_workers', True)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 
