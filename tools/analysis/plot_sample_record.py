@@ -73,7 +73,7 @@ def plot(work_dir, out=None, net=None, epoch=None):
                                          else ''))
     left.set_ylabel('density')
     left.set_title(f'{net}, epoch {epoch + 1}')
-    left.legend()
+    left.legend(fontsize=8, loc='upper right')
 
     if entries:
         xs = sorted(entries)
