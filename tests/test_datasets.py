@@ -1,9 +1,7 @@
 import functools
-import hashlib
 import http.server
 import os
 import os.path as osp
-import shutil
 import tarfile
 import threading
 

@@ -1,6 +1,5 @@
 """The per-sample record end to end through tools/train.py and tools/dist_train.sh."""
 import json
-import os.path as osp
 import random
 import re
 

@@ -6,7 +6,6 @@ reduction with mmpretrain's ``weight_reduce_loss``, so they drop into any ``ClsH
 """
 import math
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.models.losses.utils import weight_reduce_loss
