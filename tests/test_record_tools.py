@@ -38,6 +38,20 @@ custom_hooks = [
 """)
 
 
+def _killed_record_demo(tmp_path, epoch=2):
+    """The record demo, ending the process abruptly after ``epoch`` (tests/kill_hook.py)."""
+    return _config(tmp_path, 'killed', f"""
+_base_ = ['{ROOT}/{RECORD_DEMO}']
+custom_imports = dict(imports=['tests.kill_hook'])
+custom_hooks = [
+    dict(type='SampleRecordHook', mode='pass', pipeline=[dict(type='PackNoisyInputs')],
+         signals=dict(loss=None, margin=None, pred=1, confidence=1)),
+    dict(type='GMMConfidenceHook', signal='loss', begin_epoch=1),
+    dict(type='KillAfterEpoch', epoch={epoch}),
+]
+""")
+
+
 @pytest.fixture(scope='module')
 def record_run(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('record')
@@ -79,16 +93,7 @@ def test_plot_sample_record(record_run, tmp_path):
 def test_resume_keeps_the_record(tmp_path):
     options = ['--cfg-options', 'default_hooks.checkpoint.interval=1', 'train_cfg.max_epochs=4']
     run_tool('tools/train.py', RECORD_DEMO, '--work-dir', str(tmp_path / 'a'), *options)
-    killed = _config(tmp_path, 'killed', f"""
-_base_ = ['{ROOT}/{RECORD_DEMO}']
-custom_imports = dict(imports=['tests.kill_hook'])
-custom_hooks = [
-    dict(type='SampleRecordHook', mode='pass', pipeline=[dict(type='PackNoisyInputs')],
-         signals=dict(loss=None, margin=None, pred=1, confidence=1)),
-    dict(type='GMMConfidenceHook', signal='loss', begin_epoch=1),
-    dict(type='KillAfterEpoch', epoch=2),
-]
-""")
+    killed = _killed_record_demo(tmp_path)
     proc = run_tool('tools/train.py', killed, '--work-dir', str(tmp_path / 'b'), *options,
                     check=False)
     assert proc.returncode == 17
@@ -176,16 +181,7 @@ def test_distributed_resume_keeps_record_and_history(tmp_path):
                         env={'PORT': str(random.randint(20000, 60000))})
 
     dist(RECORD_DEMO, tmp_path / 'a')
-    killed = _config(tmp_path, 'killed', f"""
-_base_ = ['{ROOT}/{RECORD_DEMO}']
-custom_imports = dict(imports=['tests.kill_hook'])
-custom_hooks = [
-    dict(type='SampleRecordHook', mode='pass', pipeline=[dict(type='PackNoisyInputs')],
-         signals=dict(loss=None, margin=None, pred=1, confidence=1)),
-    dict(type='GMMConfidenceHook', signal='loss', begin_epoch=1),
-    dict(type='KillAfterEpoch', epoch=2),
-]
-""")
+    killed = _killed_record_demo(tmp_path)
     assert dist(killed, tmp_path / 'b', check=False).returncode != 0
     assert (tmp_path / 'b' / 'epoch_2.pth').is_file()
     log = dist(RECORD_DEMO, tmp_path / 'b', '--resume')
