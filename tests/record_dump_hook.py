@@ -5,6 +5,7 @@ import numpy as np
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 
+from mmnoisy.engine.utils import unwrap
 from mmnoisy.registry import HOOKS
 
 
@@ -13,8 +14,7 @@ class DumpRecordPerRank(Hook):
     priority = 'LOWEST'
 
     def after_train(self, runner):
-        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-        record = model.sample_record
+        record = unwrap(runner.model).sample_record
         arrays = {f'{n}/{s}': record.get(n, s, len(record.recorded_epochs(n, s)))
                   for n in record.nets for s in record.signals}
         np.savez(osp.join(runner.work_dir, f'record_rank{get_rank()}.npz'), **arrays)

@@ -8,11 +8,11 @@
 import copy
 
 import torch
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
 from mmnoisy.compat import check_state_dict_matches, cpu_ddp_cfg, init_cpu_dist
+from mmnoisy.engine.utils import unwrap
 from mmnoisy.registry import RUNNERS
 
 
@@ -35,7 +35,7 @@ class NoisyRunner(Runner):
     def load_checkpoint(self, filename, map_location='cpu', strict=False,
                         revise_keys=[(r'^module\.', '')]):
         checkpoint = _load_checkpoint(filename, map_location=map_location)
-        model = self.model.module if is_model_wrapper(self.model) else self.model
+        model = unwrap(self.model)
         check_state_dict_matches(model, checkpoint.get('state_dict', checkpoint),
                                  source=f'checkpoint {filename}')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)

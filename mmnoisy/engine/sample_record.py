@@ -151,7 +151,7 @@ class SampleRecord:
         self.epoch = int(epoch)
         self.active = True
         for key in self.buffers:
-            slot = self.epoch % self.history[key[1]]
+            slot = self._current(key[1])
             self._clear(*key, slot)
             self.slot_epoch[key][slot] = self.epoch
         for net in self.nets:
@@ -170,9 +170,8 @@ class SampleRecord:
             val = np.asarray(values[name])
             if (net, name) not in self.buffers:
                 self._allocate(net, name, val.shape[1] if val.ndim > 1 else 0)
-                slot = self.epoch % self.history[name]
-                self.slot_epoch[(net, name)][slot] = self.epoch
-            self._write(net, name, self.epoch % self.history[name], idx, val)
+                self.slot_epoch[(net, name)][self._current(name)] = self.epoch
+            self._write(net, name, self._current(name), idx, val)
         self._written[net][idx] = True
 
     def record_batch(self, net, sample_idx, logits, labels, features=None, class_weights=None):

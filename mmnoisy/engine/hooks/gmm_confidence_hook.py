@@ -20,7 +20,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
-from mmnoisy.engine.hooks.sample_record_hook import unwrap
+from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection import gmm_clean_posterior, selection_quality
 from mmnoisy.utils.io import atomic_write
@@ -56,8 +56,7 @@ class GMMConfidenceHook(Hook):
         self.history = []  # one entry per epoch: {'epoch', net: {quality, gmm}}
 
     def before_run(self, runner):
-        from mmengine.runner import BaseLoop
-        if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+        if built_loop(runner, 'train') is None:
             return
         model = unwrap(runner.model)
         record = getattr(model, 'sample_record', None)

@@ -4,17 +4,15 @@ import os.path as osp
 import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from mmengine.runner import BaseLoop
 
 from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.noise import save_noise
 from mmnoisy.registry import HOOKS
 
 
 def model_num_classes(runner):
-    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    head = getattr(model, 'head', None)
+    head = getattr(unwrap(runner.model), 'head', None)
     return getattr(head, 'num_classes', None)
 
 
@@ -46,13 +44,12 @@ class NoisyLabelHook(Hook):
         self.filename = filename
 
     def before_run(self, runner):
-        for attr, what in (('_train_loop', 'training'), ('_val_loop', 'validation'),
-                           ('_test_loop', 'test')):
-            loop = getattr(runner, attr, None)
-            if isinstance(loop, BaseLoop):
+        for name, what in (('train', 'training'), ('val', 'validation'), ('test', 'test')):
+            loop = built_loop(runner, name)
+            if loop is not None:
                 check_num_classes(runner, loop.dataloader.dataset, what)
-        loop = getattr(runner, '_train_loop', None)
-        if not isinstance(loop, BaseLoop):
+        loop = built_loop(runner, 'train')
+        if loop is None:
             return
         noisy = find_noisy_dataset(loop.dataloader.dataset)
         if noisy is None:

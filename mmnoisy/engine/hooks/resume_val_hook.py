@@ -1,8 +1,8 @@
 """Keeps the per-epoch accuracy history complete across ``--resume``."""
 from mmengine.dist import broadcast_object_list
 from mmengine.hooks import Hook
-from mmengine.runner import BaseLoop
 
+from mmnoisy.engine.utils import built_loop
 from mmnoisy.evaluation.metrics.last_k_accuracy import HISTORY_KEY
 from mmnoisy.registry import HOOKS
 
@@ -19,7 +19,7 @@ class ResumeValHook(Hook):
     priority = 'LOW'
 
     def before_train(self, runner):
-        if runner.epoch == 0 or not isinstance(getattr(runner, '_val_loop', None), BaseLoop):
+        if runner.epoch == 0 or built_loop(runner, 'val') is None:
             return
         history = runner.message_hub.get_info(HISTORY_KEY) or {}
         last = runner.epoch - 1

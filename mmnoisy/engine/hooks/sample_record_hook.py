@@ -18,10 +18,10 @@ import torch
 from mmengine.dataset import Compose
 from mmengine.dist import broadcast, get_world_size, is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
 from mmnoisy.engine.sample_record import SampleRecord
+from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.registry import HOOKS
 
 CHECKPOINT_KEY = 'sample_record'
@@ -42,10 +42,6 @@ class PipelineView(torch.utils.data.Dataset):
 
     def __getitem__(self, idx):
         return self.pipeline(self.dataset.get_data_info(idx))
-
-
-def unwrap(model):
-    return model.module if is_model_wrapper(model) else model
 
 
 @HOOKS.register_module()
@@ -82,9 +78,8 @@ class SampleRecordHook(Hook):
 
     # setup -------------------------------------------------------------------------------
     def before_run(self, runner):
-        from mmengine.runner import BaseLoop
-        loop = getattr(runner, '_train_loop', None)
-        if not isinstance(loop, BaseLoop):
+        loop = built_loop(runner, 'train')
+        if loop is None:
             return  # testing: nothing to record
         model = unwrap(runner.model)
         if not hasattr(model, 'record_outputs'):

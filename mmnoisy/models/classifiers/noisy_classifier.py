@@ -40,11 +40,13 @@ class NoisyClassifier(ImageClassifier):
         feat, logits = self.features_and_logits(inputs)
         return {'net': (feat, logits, self.class_weights())}
 
+    @staticmethod
+    def _pooled(feats):
+        return feats[-1] if isinstance(feats, tuple) else feats
+
     def features_and_logits(self, inputs):
         feats = self.extract_feat(inputs)
-        logits = self.head(feats)
-        feat = feats[-1] if isinstance(feats, tuple) else feats
-        return feat, logits
+        return self._pooled(feats), self.head(feats)
 
     def lookup_sample_weight(self, data_samples, device):
         if self.sample_weights is None:
@@ -65,8 +67,7 @@ class NoisyClassifier(ImageClassifier):
         logits = self.head(feats)
         record = self.sample_record
         if self.record_online and record is not None and record.active:
-            feat = feats[-1] if isinstance(feats, tuple) else feats
             labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
             record.record_batch('net', [s.sample_idx for s in data_samples], logits, labels,
-                                feat, self.class_weights())
+                                self._pooled(feats), self.class_weights())
         return self.head._get_loss(logits, data_samples, **kwargs)
