@@ -1,6 +1,7 @@
 import os
 import os.path as osp
 import pickle
+import socket
 import subprocess
 import sys
 
@@ -52,6 +53,14 @@ def cifar10_root(tmp_path):
 @pytest.fixture
 def cifar100_root(tmp_path):
     return write_cifar100(str(tmp_path / 'cifar100'))
+
+
+def free_port():
+    """A TCP port free right now, chosen by the kernel (a random pick can collide with the
+    ephemeral ports that gloo connections and test servers are using)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
 
 
 def run_tool(*args, timeout=600, check=True, env=None):

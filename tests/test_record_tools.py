@@ -1,12 +1,11 @@
 """The per-sample record end to end through tools/train.py and tools/dist_train.sh."""
 import json
-import random
 import re
 
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, run_tool
+from tests.conftest import ROOT, free_port, run_tool
 
 RECORD_DEMO = 'configs/demo/ce_smallcnn_digits_sym40_record.py'
 
@@ -126,7 +125,7 @@ def test_two_processes_end_with_identical_records_equal_to_one(tmp_path, mode):
     config = _deterministic(tmp_path, mode)
     run_tool('tools/train.py', config, '--work-dir', str(tmp_path / 'single'))
     run_tool('bash', 'tools/dist_train.sh', config, '2', '--work-dir', str(tmp_path / 'dist'),
-             env={'PORT': str(random.randint(20000, 60000))})
+             env={'PORT': free_port()})
     one = np.load(tmp_path / 'single' / 'record_rank0.npz')
     r0 = np.load(tmp_path / 'dist' / 'record_rank0.npz')
     r1 = np.load(tmp_path / 'dist' / 'record_rank1.npz')
@@ -178,7 +177,7 @@ def test_distributed_resume_keeps_record_and_history(tmp_path):
     def dist(config, work_dir, *extra, check=True):
         return run_tool('bash', 'tools/dist_train.sh', config, '2', '--work-dir', str(work_dir),
                         *extra, *options, check=check,
-                        env={'PORT': str(random.randint(20000, 60000))})
+                        env={'PORT': free_port()})
 
     dist(RECORD_DEMO, tmp_path / 'a')
     killed = _killed_record_demo(tmp_path)

@@ -4,7 +4,6 @@ import http.server
 import json
 import os
 import os.path as osp
-import random
 import re
 import threading
 
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import ROOT, run_tool
+from tests.conftest import ROOT, free_port, run_tool
 
 DEMO = 'configs/demo/ce_smallcnn_digits_sym40.py'
 
@@ -115,7 +114,7 @@ def test_resume_ends_with_the_same_weights(tmp_path):
 
 
 def test_distributed_training_with_two_cpu_processes(tmp_path):
-    port = str(random.randint(20000, 40000))
+    port = free_port()
     proc = run_tool('bash', 'tools/dist_train.sh', DEMO, '2', '--work-dir', str(tmp_path),
                     '--cfg-options', 'train_cfg.max_epochs=3', env={'PORT': port})
     log = proc.stdout + proc.stderr
@@ -186,7 +185,7 @@ def test_missing_dataset_files_say_where(tmp_path):
 
 def test_distributed_testing_with_two_cpu_processes(demo_run, tmp_path):
     work_dir, log = demo_run
-    port = str(random.randint(40001, 60000))
+    port = free_port()
     proc = run_tool('bash', 'tools/dist_test.sh', DEMO, osp.join(work_dir, 'epoch_30.pth'), '2',
                     '--work-dir', str(tmp_path), env={'PORT': port})
     # the 450 test images are split over the ranks and merged: same accuracy as one process
