@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [test.py args]
+# Two jobs on one machine need different PORTs (default 29500).
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bash tools/dist_train.sh CONFIG NUM_PROCS [train.py args]; NNODES, NODE_RANK, PORT,
 # MASTER_ADDR for several nodes. Uses gloo automatically when CUDA is unavailable.
+# Two jobs on one machine need different PORTs (default 29500).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
