@@ -2,10 +2,11 @@ from .cifar import CIFAR10, CIFAR100
 from .digits import Digits
 from .file_list import Animal10N, Clothing1M, ImageNetVal, MiniWebVision
 from .noisy_dataset import UNKNOWN, NoisyLabelDataset, find_noisy_dataset
+from .samplers import MultiPassSampler
 from .transforms import FixMatchRandAugment, PackNoisyInputs, RandomCutout
 
 __all__ = [
     'CIFAR10', 'CIFAR100', 'Digits', 'Animal10N', 'Clothing1M', 'ImageNetVal', 'MiniWebVision',
-    'NoisyLabelDataset', 'find_noisy_dataset', 'UNKNOWN', 'PackNoisyInputs',
+    'MultiPassSampler', 'NoisyLabelDataset', 'find_noisy_dataset', 'UNKNOWN', 'PackNoisyInputs',
     'FixMatchRandAugment', 'RandomCutout'
 ]

@@ -1,5 +1,6 @@
 from .hooks import *  # noqa: F401,F403
+from .optimizers import CoTrainingOptimWrapperConstructor
 from .runner import NoisyRunner
 from .sample_record import SampleRecord
 
-__all__ = ['NoisyRunner', 'SampleRecord']
+__all__ = ['CoTrainingOptimWrapperConstructor', 'NoisyRunner', 'SampleRecord']

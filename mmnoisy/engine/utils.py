@@ -13,3 +13,22 @@ def built_loop(runner, name):
     (a test-only run has no train loop; touching ``runner.train_loop`` would build one)."""
     loop = getattr(runner, f'_{name}_loop', None)
     return loop if isinstance(loop, BaseLoop) else None
+
+
+def check_begin_epoch(value):
+    """``begin_epoch`` of a hook: an epoch (int >= 0) or 'warmup' (the model's
+    ``warmup_epochs``, so that a config changes its warm-up in one place)."""
+    if value == 'warmup' or (isinstance(value, int) and value >= 0):
+        return value
+    raise ValueError(f"begin_epoch must be an epoch >= 0 or 'warmup', got {value!r}")
+
+
+def resolve_begin_epoch(value, runner):
+    if value != 'warmup':
+        return value
+    model = unwrap(runner.model)
+    warmup = getattr(model, 'warmup_epochs', None)
+    if warmup is None:
+        raise ValueError(f"begin_epoch='warmup' needs a model with warmup_epochs; "
+                         f'{type(model).__name__} has none')
+    return int(warmup)

@@ -5,12 +5,21 @@ data_root = 'data/animal10n'
 data_preprocessor = dict(
     num_classes=10, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
+weak_pipeline = [
     dict(type='RandomCrop', crop_size=64, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+]
+# strong view (RoLR/CCL): RandAugment at random magnitudes + Cutout, then the weak view
+strong_pipeline = [
+    dict(type='FixMatchRandAugment', num_ops=3),
+    dict(type='RandomCutout', max_ratio=0.5),
+] + weak_pipeline
+weak_strong_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=[1, 1], transforms=[weak_pipeline, strong_pipeline]),
     dict(type='PackNoisyInputs'),
 ]
+train_pipeline = [dict(type='LoadImageFromFile')] + weak_pipeline + [dict(type='PackNoisyInputs')]
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackNoisyInputs')]
 
 train_dataloader = dict(

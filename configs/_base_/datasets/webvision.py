@@ -6,13 +6,21 @@ data_root = 'data/webvision'
 data_preprocessor = dict(
     num_classes=50, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=320, edge='short'),
+load_pipeline = [dict(type='LoadImageFromFile'), dict(type='ResizeEdge', scale=320, edge='short')]
+weak_pipeline = [
     dict(type='RandomCrop', crop_size=299),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+]
+# strong view (RoLR/CCL): RandAugment at random magnitudes + Cutout, then the weak view
+strong_pipeline = [
+    dict(type='FixMatchRandAugment', num_ops=3),
+    dict(type='RandomCutout', max_ratio=0.5),
+] + weak_pipeline
+weak_strong_pipeline = load_pipeline + [
+    dict(type='MultiView', num_views=[1, 1], transforms=[weak_pipeline, strong_pipeline]),
     dict(type='PackNoisyInputs'),
 ]
+train_pipeline = load_pipeline + weak_pipeline + [dict(type='PackNoisyInputs')]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='ResizeEdge', scale=320, edge='short'),

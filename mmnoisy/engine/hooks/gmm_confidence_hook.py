@@ -20,7 +20,8 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
-from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.engine.utils import (built_loop, check_begin_epoch, resolve_begin_epoch,
+                                  unwrap)
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection import gmm_clean_posterior, selection_quality
 from mmnoisy.utils.io import atomic_write
@@ -35,7 +36,8 @@ class GMMConfidenceHook(Hook):
         average_last (int): average the normalised losses of up to this many recent epochs
             (RoLR at 90% noise: 5).
         co_divide (bool): hand each of two networks its peer's table.
-        begin_epoch (int): first epoch with a table (e.g. the end of warm-up).
+        begin_epoch (int | str): first epoch with a table; 'warmup' = the model's
+            ``warmup_epochs``.
         threshold (float): trust > threshold counts as trusted in the logged quality
             (DivideMix's p_threshold).
         max_iter, tol, reg_covar, random_state: of the GaussianMixture.
@@ -49,7 +51,7 @@ class GMMConfidenceHook(Hook):
         if not 0 <= threshold < 1:
             raise ValueError(f'threshold must be in [0, 1), got {threshold}')
         self.signal, self.average_last, self.co_divide = signal, int(average_last), co_divide
-        self.begin_epoch, self.threshold = begin_epoch, threshold
+        self.begin_epoch, self.threshold = check_begin_epoch(begin_epoch), threshold
         self.gmm_args = dict(max_iter=max_iter, tol=tol, reg_covar=reg_covar,
                              random_state=random_state)
         self.is_noisy = None
@@ -58,6 +60,7 @@ class GMMConfidenceHook(Hook):
     def before_run(self, runner):
         if built_loop(runner, 'train') is None:
             return
+        self.begin_epoch = resolve_begin_epoch(self.begin_epoch, runner)
         model = unwrap(runner.model)
         record = getattr(model, 'sample_record', None)
         if record is None:

@@ -21,7 +21,8 @@ from mmengine.hooks import Hook
 
 from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
 from mmnoisy.engine.sample_record import SampleRecord
-from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.engine.utils import (built_loop, check_begin_epoch, resolve_begin_epoch,
+                                  unwrap)
 from mmnoisy.registry import HOOKS
 
 CHECKPOINT_KEY = 'sample_record'
@@ -52,8 +53,13 @@ class SampleRecordHook(Hook):
         signals (dict): ``{signal: history}`` (epochs kept; None = all), signals from
             :data:`mmnoisy.selection.SIGNALS`.
         mode (str): 'pass' or 'online'.
-        pipeline (list[dict]): the pass's pipeline (mode='pass'); None = training pipeline.
-        begin_epoch (int): first epoch recorded (e.g. the end of warm-up).
+        pipeline (list[dict] | str): the pass's pipeline (mode='pass'): a list of
+            transforms; None = the training pipeline; 'train_weak' = the training pipeline
+            with only the first view of its ``MultiView`` (RoLR/CCL: losses under the weak
+            training transform); 'test' = the validation pipeline (DivideMix: no
+            augmentation).
+        begin_epoch (int | str): first epoch recorded; 'warmup' = the model's
+            ``warmup_epochs`` (two-network learners).
         batch_size (int): of the pass; None = the training batch size.
         num_workers (int): of the pass's DataLoader; None = the training loader's.
         topk (int): k of the top-k margins.
@@ -70,8 +76,12 @@ class SampleRecordHook(Hook):
             raise ValueError('SampleRecordHook needs at least one signal')
         if mode == 'online' and pipeline is not None:
             raise ValueError("pipeline is only used with mode='pass'")
+        if isinstance(pipeline, str) and pipeline not in ('train_weak', 'test'):
+            raise ValueError(f"pipeline must be a list of transforms, None, 'train_weak' or "
+                             f"'test', got {pipeline!r}")
         self.signals, self.mode, self.pipeline = dict(signals), mode, pipeline
-        self.begin_epoch, self.batch_size, self.num_workers = begin_epoch, batch_size, num_workers
+        self.begin_epoch = check_begin_epoch(begin_epoch)
+        self.batch_size, self.num_workers = batch_size, num_workers
         self.topk, self.export = topk, export
         self.record = None
         self.loader = None
@@ -81,6 +91,7 @@ class SampleRecordHook(Hook):
         loop = built_loop(runner, 'train')
         if loop is None:
             return  # testing: nothing to record
+        self.begin_epoch = resolve_begin_epoch(self.begin_epoch, runner)
         model = unwrap(runner.model)
         if not hasattr(model, 'record_outputs'):
             raise TypeError(f'{type(model).__name__} cannot be recorded: it needs '
@@ -102,17 +113,31 @@ class SampleRecordHook(Hook):
             f'{self.record.nbytes / 2**20:.1f} MiB allocated')
         if self.mode == 'pass':
             cfg = runner.cfg.train_dataloader
-            pipeline = self.pipeline
-            if pipeline is None:
-                pipeline = getattr(dataset, 'pipeline', None) or \
-                    getattr(find_noisy_dataset(dataset).dataset, 'pipeline')
-                pipeline = pipeline.transforms
+            pipeline = self._pass_pipeline(runner, dataset)
             self.loader = runner.build_dataloader(dict(
                 dataset=PipelineView(dataset, pipeline),
                 sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
                 batch_size=self.batch_size or cfg.get('batch_size', 64),
                 num_workers=cfg.get('num_workers', 0) if self.num_workers is None
                 else self.num_workers))
+
+    def _pass_pipeline(self, runner, dataset):
+        if self.pipeline == 'test':
+            val = runner.cfg.get('val_dataloader') or runner.cfg.get('test_dataloader')
+            if not val or 'pipeline' not in val.get('dataset', {}):
+                raise ValueError("SampleRecordHook(pipeline='test') needs a val_dataloader "
+                                 'whose dataset has a pipeline')
+            return val['dataset']['pipeline']
+        if self.pipeline is not None and not isinstance(self.pipeline, str):
+            return self.pipeline
+        train = getattr(dataset, 'pipeline', None) or \
+            getattr(find_noisy_dataset(dataset).dataset, 'pipeline')
+        transforms = list(train.transforms)
+        if self.pipeline == 'train_weak':
+            for i, t in enumerate(transforms):
+                if type(t).__name__ == 'MultiView':
+                    transforms[i] = t.pipelines[0]  # the first (weak) view
+        return transforms
 
     # recording ---------------------------------------------------------------------------
     def before_train_epoch(self, runner):

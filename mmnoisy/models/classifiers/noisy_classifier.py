@@ -14,7 +14,9 @@ class NoisyClassifier(ImageClassifier):
     - ``sample_weights``: an optional (N,) tensor of weights indexed by ``sample_idx``, set
       by a hook or method (HMW); used when no explicit ``sample_weight`` is given. It is a
       plain attribute, not a registered buffer, so DDP does not overwrite it from rank 0.
-    - ``features_and_logits(inputs)``: the pooled feature vector and the logits in one pass.
+    - ``features_and_logits(inputs)``: the pooled feature vector and the logits in one pass;
+      also ``forward(inputs, mode='both')``, so that a DDP-wrapped network can be called for
+      it (two-network learners).
     - per-sample record: ``record_nets``/``record_outputs`` let ``SampleRecordHook`` run its
       pass; with ``record_online`` the training forward writes the signals itself.
     - ``trust_tables``: per-sample tables (e.g. GMM clean probability) set by selection hooks,
@@ -47,6 +49,11 @@ class NoisyClassifier(ImageClassifier):
     def features_and_logits(self, inputs):
         feats = self.extract_feat(inputs)
         return self._pooled(feats), self.head(feats)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        if mode == 'both':
+            return self.features_and_logits(inputs)
+        return super().forward(inputs, data_samples, mode)
 
     def lookup_sample_weight(self, data_samples, device):
         if self.sample_weights is None:

@@ -1,0 +1,1 @@
+_base_ = ['./ccl_resnet18_1xb128-500e_cifar100-sym20.py']  # short alias

@@ -1,0 +1,1 @@
+_base_ = ['./dividemix_preactresnet18_1xb64-300e_cifar10-asym40.py']  # short alias

@@ -1,0 +1,1 @@
+_base_ = ['./dividemix_preactresnet18_1xb64-300e_cifar10-sym20.py']  # short alias

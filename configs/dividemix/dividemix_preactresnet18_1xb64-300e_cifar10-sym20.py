@@ -1,0 +1,27 @@
+# DivideMix (Li et al., ICLR 2020) on CIFAR-10 with 20% symmetric noise: two PreAct-ResNet-18, SGD
+# lr 0.02 (momentum 0.9, wd 5e-4), batch 64, 300 epochs (lr/10 from 150), 10 warm-up epochs;
+# T = 0.5, alpha = 4, lambda_u and p_threshold per setting (DivideMix appendix). Symmetric noise
+# draws from all classes including the true one, as the authors' code does.
+_base_ = [
+    '../_base_/models/preact_resnet18.py',
+    '../_base_/datasets/noisy_cifar10.py',
+    '../_base_/schedules/sgd_300e_step150.py',
+    '../_base_/co_training_runtime.py',
+]
+model = dict(_delete_=True, type='DivideMix', network={{_base_.model}}, warmup_epochs=10,
+             p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0)
+weak_weak_pipeline = [
+    dict(type='MultiView', num_views=2, transforms=[{{_base_.weak_pipeline}}]),
+    dict(type='PackNoisyInputs'),
+]
+train_dataloader = dict(
+    batch_size=64,
+    dataset=dict(dataset=dict(pipeline=weak_weak_pipeline),
+                 noise=dict(_delete_=True, type='symmetric', rate=0.2, seed=1, include_true_class=True)))
+custom_hooks = [
+    dict(type='CoTrainingHook'),
+    # DivideMix's eval pass: per-sample losses under the test transform
+    dict(type='SampleRecordHook', mode='pass', pipeline='test', begin_epoch='warmup',
+         signals=dict(loss=1)),
+    dict(type='GMMConfidenceHook', signal='loss', begin_epoch='warmup', threshold=0.5),
+]

@@ -1,0 +1,4 @@
+# DivideMix on CIFAR10 sym50: lambda_u = 25, p_threshold = 0.5.
+_base_ = ['./dividemix_preactresnet18_1xb64-300e_cifar10-sym20.py']
+model = dict(lambda_u=25, p_threshold=0.5)
+train_dataloader = dict(dataset=dict(noise=dict(_delete_=True, type='symmetric', rate=0.5, seed=1, include_true_class=True)))

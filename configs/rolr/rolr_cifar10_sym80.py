@@ -1,0 +1,1 @@
+_base_ = ['./rolr_preactresnet18_1xb448-515e_cifar10-sym80.py']  # short alias

@@ -1,0 +1,3 @@
+# RoLR on CIFAR10 pair40.
+_base_ = ['./rolr_preactresnet18_1xb448-515e_cifar10-sym20.py']
+train_dataloader = dict(dataset=dict(noise=dict(_delete_=True, type='pairflip', rate=0.4, seed=1)))

@@ -1,0 +1,3 @@
+# RoLR on CIFAR100 ins40.
+_base_ = ['./rolr_preactresnet18_1xb448-515e_cifar100-sym20.py']
+train_dataloader = dict(dataset=dict(noise=dict(_delete_=True, type='instance', rate=0.4, seed=1)))

@@ -1,0 +1,74 @@
+"""Collaborative Cross Learning (Fan & Li, AAAI 2025) on RoLR's skeleton: the loss of Eq. 15
+(:func:`mmnoisy.models.losses.ccl_losses`) for each network, weighted per sample by the GMM
+confidence w computed from its peer (Eq. 16)."""
+import torch
+
+from mmnoisy.models.losses import CCL_TERMS, ccl_losses
+from mmnoisy.registry import MODELS
+from .co_training import CoTrainingLearner
+
+
+@MODELS.register_module()
+class CCL(CoTrainingLearner):
+    """Args:
+        temperature (float): tau of the contrastive distributions, Eq. 5 and 9 (paper: 0.5).
+        threshold (float): c of confident learning, Eq. 7 (paper: 0.95); 0 = the
+            "w/o threshold" ablation.
+        loss_weights (dict): multiplier of each term of Eq. 15 (``ce, pg, acl, vm, cml_ce,
+            cclrl, mm, div``), 1 by default; 0 switches a term off (Table 7 ablations).
+        refurbished_labels (bool): positives of L_CCLRL from y' (Eq. 10); False = vanilla
+            contrastive ("w/o refurbished labels").
+        weak_view_grad (bool): let gradients flow through the network's own weak-view
+            embeddings too. Default False: the strong view is the anchor aligned to the weak
+            view (Sec. "Semantic-wise Decoupling"), the weak view is a target as in RoLR,
+            computed without gradient, which keeps an iteration at RoLR's cost (True: one
+            forward/backward over both views, about 1.4x).
+    Views: 0 = weak, 1 = strong. Embeddings are the networks' pooled features.
+    """
+    num_views = 2
+
+    def __init__(self, temperature=0.5, threshold=0.95, loss_weights=None,
+                 refurbished_labels=True, weak_view_grad=False, **kwargs):
+        super().__init__(**kwargs)
+        if temperature <= 0:
+            raise ValueError(f'temperature must be > 0, got {temperature}')
+        if not 0 <= threshold <= 1:
+            raise ValueError(f'threshold c must be in [0, 1], got {threshold}')
+        loss_weights = dict(loss_weights or {})
+        unknown = set(loss_weights) - set(CCL_TERMS)
+        if unknown:
+            raise ValueError(f'unknown CCL loss terms {sorted(unknown)}; terms are {CCL_TERMS}')
+        if any(v < 0 for v in loss_weights.values()):
+            raise ValueError(f'loss_weights must be >= 0, got {loss_weights}')
+        self.temperature, self.threshold = temperature, threshold
+        self.loss_weights, self.refurbished_labels = loss_weights, bool(refurbished_labels)
+        self.weak_view_grad = bool(weak_view_grad)
+
+    def method_step(self, views, labels, sample_idx, optim_wrapper):
+        x_weak, x_strong = views[0], views[1]
+        onehot = self.onehot(labels)
+        b = len(labels)
+        log = {}
+        for name in self.networks:
+            net, wrapper = getattr(self, name), optim_wrapper[name]
+            w = self.trust(name, sample_idx, x_weak.device)
+            with torch.no_grad():
+                peer_feat, peer_logits = self.eval_forward(self.peer_of(name), x_weak,
+                                                           mode='both')
+                if not self.weak_view_grad:
+                    feat_w, logits_w = net(x_weak, mode='both')
+            with wrapper.optim_context(net):
+                if self.weak_view_grad:
+                    feats, logits = net(torch.cat([x_weak, x_strong]), mode='both')
+                    feat_w, feat_s, logits_w, logits_s = feats[:b], feats[b:], logits[:b], \
+                        logits[b:]
+                else:
+                    feat_s, logits_s = net(x_strong, mode='both')
+                terms = ccl_losses(logits_w, logits_s, feat_w, feat_s,
+                                   peer_logits.softmax(1), peer_feat, onehot, w,
+                                   self.temperature, self.threshold, self.loss_weights,
+                                   self.refurbished_labels)
+            wrapper.update_params(terms['loss'])
+            log.update({f'{name}.{k}': v.detach() for k, v in terms.items()})
+            log[f'{name}.trust'] = w.mean()
+        return log

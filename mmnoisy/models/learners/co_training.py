@@ -1,0 +1,211 @@
+"""``CoTrainingLearner``: the machinery every two-network method shares.
+
+Two networks (``net1``, ``net2``; each a :class:`~mmnoisy.models.NoisyClassifier`) with one
+optimizer each (``OptimWrapperDict`` from ``CoTrainingOptimWrapperConstructor``). An
+iteration of ``train_step`` runs warm-up (plain CE on the first view; plus the negative
+entropy penalty for asymmetric noise) until ``warmup_epochs``, then the method's step, which
+subclasses implement in :meth:`method_step`. Both networks are updated on the same batch in
+every iteration, first net1 (its peer is net2), then net2 (its peer is the updated net1).
+
+What is per sample and lives outside the batch (the GMM confidence) is a table indexed by
+``sample_idx``: ``trust_tables[name]`` holds the table *network ``name`` trains with*, which
+``GMMConfidenceHook(co_divide=True)`` computes from the peer's losses (co-divide).
+
+Distributed: the networks are called through ``self.net1`` / ``self.net2``, which
+``MMSeparateDistributedDataParallel`` replaces by DDP wrappers, so each network's gradients
+are synchronised by its own ``update_params``. Each network runs exactly one forward with
+gradient per update (views are concatenated), as DDP requires.
+
+Testing and validation use the mean of both networks' softmax outputs (``test_mode``).
+"""
+import copy
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmpretrain.structures import DataSample
+
+from mmnoisy.models.losses import negative_entropy
+from mmnoisy.registry import MODELS
+
+NETWORKS = ('net1', 'net2')
+
+
+@MODELS.register_module()
+class CoTrainingLearner(BaseModel):
+    """Base of the two-network learners.
+
+    Args:
+        network (dict): config of one network (a ``NoisyClassifier``: backbone, neck,
+            head); two are built from it with different random initialisations.
+        networks (list[dict]): two network configs instead of ``network``.
+        warmup_epochs (int): epochs of plain CE before the method starts.
+        warmup_neg_entropy (bool): add the negative-entropy penalty during warm-up (the
+            papers' setting for asymmetric noise).
+        test_mode (str): 'mean' (average of both softmaxes), 'net1' or 'net2'.
+        data_preprocessor (dict): type defaults to ``MultiViewDataPreprocessor`` (the
+            config's top-level ``data_preprocessor`` is used when the model has none).
+    """
+    networks = NETWORKS
+    record_nets = NETWORKS
+    #: views of each sample the method phase needs (1: a single view)
+    num_views = 1
+    #: whether the method phase reads the GMM confidence tables
+    needs_trust = True
+
+    def __init__(self, network=None, networks=None, warmup_epochs=0, warmup_neg_entropy=False,
+                 test_mode='mean', data_preprocessor=None, init_cfg=None):
+        data_preprocessor = dict(data_preprocessor or {})
+        data_preprocessor.setdefault('type', 'MultiViewDataPreprocessor')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if (network is None) == (networks is None):
+            raise ValueError('give exactly one of network (one config, built twice) and '
+                             'networks (a list of two configs)')
+        if networks is None:
+            networks = [network, network]
+        if not isinstance(networks, (list, tuple)) or len(networks) != 2:
+            n = len(networks) if isinstance(networks, (list, tuple)) else 1
+            raise ValueError(f'a co-training learner trains two networks; got {n} network '
+                             'config(s)')
+        if int(warmup_epochs) < 0:
+            raise ValueError(f'warmup_epochs must be >= 0, got {warmup_epochs}')
+        if test_mode not in ('mean', ) + NETWORKS:
+            raise ValueError(f"test_mode must be 'mean', 'net1' or 'net2', got {test_mode!r}")
+        for name, cfg in zip(NETWORKS, networks):
+            cfg = copy.deepcopy(dict(cfg))
+            cfg.setdefault('type', 'NoisyClassifier')
+            self.add_module(name, MODELS.build(cfg))
+        classes = {getattr(getattr(self, n), 'head').num_classes for n in NETWORKS}
+        if len(classes) != 1:
+            raise ValueError(f'the two networks have different num_classes: {sorted(classes)}')
+        self.num_classes = classes.pop()
+        self.warmup_epochs = int(warmup_epochs)
+        self.warmup_neg_entropy = bool(warmup_neg_entropy)
+        self.test_mode = test_mode
+        self.trust_tables = {}
+        self.sample_record = None
+        self.record_online = False
+        # set by CoTrainingHook before each epoch / iteration
+        self.epoch, self.progress, self.seed = 0, 0.0, 0
+        self._iter = 0
+
+    # ------------------------------------------------------------------------------- state
+    def set_progress(self, epoch, iteration, progress, seed):
+        """Called by ``CoTrainingHook``: the 0-based epoch, the global iteration, the epoch
+        plus the fraction of it done, and the run's seed."""
+        self.epoch, self._iter, self.progress, self.seed = int(epoch), int(iteration), \
+            float(progress), int(seed or 0)
+
+    def in_warmup(self):
+        return self.epoch < self.warmup_epochs
+
+    def rng(self):
+        """numpy Generator for this iteration's random draws (mixup lambda), fixed by the
+        seed and the iteration so that a resumed run draws what the uninterrupted one did."""
+        return np.random.default_rng([self.seed, self._iter])
+
+    def torch_generator(self, device):
+        g = torch.Generator(device=device)
+        g.manual_seed(int(self.seed) * 1_000_003 + self._iter)
+        return g
+
+    def trust(self, name, sample_idx, device):
+        """The confidence table network ``name`` trains with, at ``sample_idx``."""
+        table = self.trust_tables.get(name)
+        if table is None:
+            raise RuntimeError(
+                f'{type(self).__name__} needs the GMM confidence of each sample at epoch '
+                f'{self.epoch + 1}, but none was computed: add SampleRecordHook and '
+                "GMMConfidenceHook(begin_epoch='warmup') to custom_hooks")
+        return table[sample_idx.cpu()].to(device=device, dtype=torch.float32)
+
+    # ------------------------------------------------------------------------------ record
+    def record_outputs(self, inputs):
+        out = {}
+        for name in NETWORKS:
+            net = getattr(self, name)
+            feat, logits = net(inputs, mode='both')
+            out[name] = (feat, logits, _module(net).class_weights())
+        return out
+
+    # --------------------------------------------------------------------------- forward
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        if isinstance(inputs, (list, tuple)):
+            inputs = inputs[0]
+        if mode == 'tensor':
+            return self._test_probs(inputs)
+        if mode == 'predict':
+            probs = self._test_probs(inputs)
+            if data_samples is None:
+                data_samples = [DataSample() for _ in range(len(probs))]
+            for sample, p in zip(data_samples, probs):
+                sample.set_pred_score(p).set_pred_label(p.argmax().view(1))
+            return data_samples
+        raise RuntimeError(f'{type(self).__name__} trains through train_step, '
+                           f"not forward(mode='{mode}')")
+
+    def _test_probs(self, inputs):
+        names = NETWORKS if self.test_mode == 'mean' else (self.test_mode, )
+        probs = [F.softmax(getattr(self, n)(inputs, mode='tensor'), dim=1) for n in names]
+        return sum(probs) / len(probs)
+
+    # ------------------------------------------------------------------------------ train
+    def train_step(self, data, optim_wrapper):
+        for name in NETWORKS:
+            if name not in optim_wrapper:
+                raise ValueError(f'{type(self).__name__} needs one optimizer per network '
+                                 f"({list(NETWORKS)}): use optim_wrapper=dict(constructor="
+                                 "'CoTrainingOptimWrapperConstructor', optimizer=...)")
+        data = self.data_preprocessor(data, True)
+        inputs, samples = data['inputs'], data['data_samples']
+        views = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        device = views[0].device
+        labels = torch.cat([s.gt_label for s in samples]).to(device)
+        sample_idx = torch.as_tensor([s.sample_idx for s in samples], dtype=torch.long)
+        if self.in_warmup():
+            return self.warmup_step(views[0], labels, optim_wrapper)
+        if len(views) < self.num_views:
+            raise ValueError(f'{type(self).__name__} needs {self.num_views} views of each '
+                             f'sample but the training pipeline gives {len(views)}: use a '
+                             "MultiView pipeline (e.g. weak_strong_pipeline of the dataset's "
+                             'base config)')
+        return self.method_step(views, labels, sample_idx, optim_wrapper)
+
+    def warmup_step(self, x, labels, optim_wrapper):
+        log = {}
+        for name in NETWORKS:
+            net, wrapper = getattr(self, name), optim_wrapper[name]
+            with wrapper.optim_context(net):
+                logits = net(x, mode='tensor')
+                ce = F.cross_entropy(logits, labels)
+                loss = ce + negative_entropy(logits) if self.warmup_neg_entropy else ce
+            wrapper.update_params(loss)
+            log[f'{name}.loss_warmup'] = loss.detach()
+        return log
+
+    def method_step(self, views, labels, sample_idx, optim_wrapper):
+        raise NotImplementedError
+
+    def peer_of(self, name):
+        return NETWORKS[1 - NETWORKS.index(name)]
+
+    @torch.no_grad()
+    def eval_forward(self, name, x, mode='tensor'):
+        """No-grad outputs of network ``name`` in eval mode (a peer's predictions, as the
+        authors' code computes them with ``net2.eval()``)."""
+        net = getattr(self, name)
+        was_training = net.training
+        net.eval()
+        try:
+            return net(x, mode=mode)
+        finally:
+            net.train(was_training)
+
+    def onehot(self, labels):
+        return F.one_hot(labels, self.num_classes).float()
+
+
+def _module(net):
+    return getattr(net, 'module', net)
+

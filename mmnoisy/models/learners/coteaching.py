@@ -1,0 +1,48 @@
+"""Co-teaching (Han et al., NeurIPS 2018): each network picks its small-loss samples of the
+batch and its peer learns from them."""
+import torch.nn.functional as F
+
+from mmnoisy.models.losses import coteaching_forget_rate, small_loss_indices
+from mmnoisy.registry import MODELS
+from .co_training import CoTrainingLearner
+
+
+@MODELS.register_module()
+class CoTeaching(CoTrainingLearner):
+    """Args:
+        forget_rate (float): tau, the fraction of each batch dropped once the schedule has
+            ramped up; the paper sets it to the (assumed known) noise rate.
+        num_gradual (int): T_k, epochs over which R(T) rises from 0 to tau (paper: 10).
+        exponent (float): c of R(T) (paper: 1).
+    Other arguments: :class:`CoTrainingLearner` (Co-teaching has no warm-up: R starts at 0).
+    """
+    needs_trust = False
+
+    def __init__(self, forget_rate=0.5, num_gradual=10, exponent=1.0, **kwargs):
+        super().__init__(**kwargs)
+        coteaching_forget_rate(0, forget_rate)  # validates the range
+        if int(num_gradual) < 0:
+            raise ValueError(f'num_gradual must be >= 0, got {num_gradual}')
+        self.forget_rate, self.num_gradual, self.exponent = forget_rate, int(num_gradual), \
+            exponent
+
+    def method_step(self, views, labels, sample_idx, optim_wrapper):
+        x = views[0]
+        rate = coteaching_forget_rate(self.epoch - self.warmup_epochs, self.forget_rate,
+                                      self.num_gradual, self.exponent)
+        outs, selected = {}, {}
+        for name in self.networks:
+            net, wrapper = getattr(self, name), optim_wrapper[name]
+            with wrapper.optim_context(net):
+                logits = net(x, mode='tensor')
+                losses = F.cross_entropy(logits, labels, reduction='none')
+            outs[name] = (logits, losses)
+            selected[name] = small_loss_indices(losses, 1 - rate)
+        log = {'forget_rate': logits.new_tensor(rate)}
+        for name in self.networks:
+            # network `name` learns from the samples its peer found small-loss
+            keep = selected[self.peer_of(name)]
+            loss = outs[name][1][keep].mean()
+            optim_wrapper[name].update_params(loss)
+            log[f'{name}.loss'] = loss.detach()
+        return log

@@ -1,0 +1,119 @@
+"""DivideMix (Li, Socher & Hoi, ICLR 2020): co-divide by the peer's GMM, then MixMatch with
+label co-refinement and co-guessing."""
+import torch
+
+from mmnoisy.models.losses import (ccl_losses, linear_rampup, mixmatch_lambda, mixup,
+                                   refurbish, sharpen, soft_cross_entropy,
+                                   uniform_prior_penalty)
+from mmnoisy.registry import MODELS
+from .co_training import CoTrainingLearner
+
+CCL_TERM_GROUPS = dict(cvl=('pg', 'acl', 'vm'), cml=('cml_ce', 'cclrl', 'mm'))
+
+
+@MODELS.register_module()
+class DivideMix(CoTrainingLearner):
+    """Args:
+        p_threshold (float): tau; a sample is labelled for network m when the GMM of its
+            peer gives clean probability > tau (paper: 0.5; 0.6 at 90% noise).
+        temperature (float): T of the sharpening (0.5).
+        alpha (float): MixMatch's Beta(alpha, alpha) (4 on CIFAR).
+        lambda_u (float): weight of the unlabelled loss, ramped up linearly over
+            ``rampup_length`` epochs after warm-up (per setting, see the configs).
+        lambda_p (float): weight of the uniform-prior penalty (1).
+        ccl (dict | None): add CCL's cross-view and/or cross-model terms, weighted by
+            (1 - w) / 2 (CCL Table 5, "DivideMix + L_CVL + L_CML"): ``dict(cvl=True,
+            cml=True, temperature=0.5, threshold=0.95)``; needs a third, strong view.
+
+    Labelled and unlabelled samples come from the same training batch, split by the peer's
+    table (see the README for how this differs from the authors' two loaders). Each needs
+    two weak views (``num_views`` = 2).
+    """
+    num_views = 2
+
+    def __init__(self, p_threshold=0.5, temperature=0.5, alpha=4.0, lambda_u=25.0,
+                 lambda_p=1.0, rampup_length=16, ccl=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= p_threshold < 1:
+            raise ValueError(f'p_threshold must be in [0, 1), got {p_threshold}')
+        if temperature <= 0 or alpha <= 0:
+            raise ValueError(f'temperature and alpha must be > 0, got {temperature}, {alpha}')
+        if lambda_u < 0 or lambda_p < 0:
+            raise ValueError(f'lambda_u and lambda_p must be >= 0, got {lambda_u}, {lambda_p}')
+        self.p_threshold, self.temperature, self.alpha = p_threshold, temperature, alpha
+        self.lambda_u, self.lambda_p, self.rampup_length = lambda_u, lambda_p, rampup_length
+        self.ccl = None
+        if ccl is not None:
+            ccl = dict(ccl)
+            groups = {k: bool(ccl.pop(k, True)) for k in CCL_TERM_GROUPS}
+            self.ccl = dict(temperature=ccl.pop('temperature', 0.5),
+                            threshold=ccl.pop('threshold', 0.95),
+                            weights={t: float(on) for g, on in groups.items()
+                                     for t in CCL_TERM_GROUPS[g]})
+            if ccl:
+                raise ValueError(f'unknown keys in ccl: {sorted(ccl)}')
+            if not 0 <= self.ccl['threshold'] <= 1:
+                raise ValueError(f"ccl threshold must be in [0, 1], got {self.ccl['threshold']}")
+            self.ccl['weights'].update(ce=0.0, div=0.0)
+            self.num_views = 3
+
+    def method_step(self, views, labels, sample_idx, optim_wrapper):
+        x1, x2 = views[0], views[1]
+        onehot = self.onehot(labels)
+        log = {}
+        for name in self.networks:
+            net, wrapper, peer = getattr(self, name), optim_wrapper[name], self.peer_of(name)
+            w = self.trust(name, sample_idx, x1.device)
+            lab = w > self.p_threshold
+            unl = ~lab
+            with torch.no_grad():
+                # own network in train mode, peer in eval mode (authors' code)
+                own1, own2 = net(torch.cat([x1, x2]), mode='tensor').softmax(1).chunk(2)
+                if unl.any():
+                    peer1, peer2 = self.eval_forward(peer, torch.cat([x1[unl], x2[unl]])
+                                                     ).softmax(1).chunk(2)
+                else:
+                    peer1 = peer2 = own1[unl]
+                # label co-refinement (labelled) and co-guessing (unlabelled), then sharpen
+                px = sharpen(refurbish(onehot[lab], w[lab], (own1[lab] + own2[lab]) / 2),
+                             self.temperature)
+                pu = sharpen((own1[unl] + own2[unl] + peer1 + peer2) / 4, self.temperature)
+            all_x = torch.cat([x1[lab], x2[lab], x1[unl], x2[unl]])
+            all_t = torch.cat([px, px, pu, pu])
+            lam = mixmatch_lambda(self.alpha, self.rng())
+            perm = torch.randperm(len(all_x), generator=self.torch_generator('cpu')).to(
+                all_x.device)
+            mixed_x, mixed_t = mixup(all_x, all_t, lam, perm)
+            nx = 2 * int(lab.sum())
+            extra = [views[0], views[2]] if self.ccl is not None else []
+            with wrapper.optim_context(net):
+                feats, logits = net(torch.cat([mixed_x] + extra), mode='both')
+                logits_mix = logits[:len(mixed_x)]
+                zero = logits.sum() * 0
+                lx = soft_cross_entropy(logits_mix[:nx], mixed_t[:nx]).mean() if nx else zero
+                lu = ((logits_mix[nx:].softmax(1) - mixed_t[nx:])**2).mean() \
+                    if len(mixed_x) > nx else zero
+                ramp = self.lambda_u * linear_rampup(self.progress, self.warmup_epochs,
+                                                     self.rampup_length)
+                penalty = uniform_prior_penalty(logits_mix.softmax(1))
+                loss = lx + ramp * lu + self.lambda_p * penalty
+                if self.ccl is not None:
+                    loss = loss + self._ccl_terms(name, feats, logits, len(mixed_x), onehot, w,
+                                                  x1, log)
+            wrapper.update_params(loss)
+            log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
+                        f'{name}.penalty': penalty.detach(), f'{name}.loss': loss.detach(),
+                        f'{name}.labelled': w.new_tensor(float(lab.float().mean()))})
+        log['lambda_u'] = x1.new_tensor(ramp)
+        return log
+
+    def _ccl_terms(self, name, feats, logits, start, onehot, w, x_weak, log):
+        b = len(onehot)
+        feat_w, feat_s = feats[start:start + b], feats[start + b:]
+        logits_w, logits_s = logits[start:start + b], logits[start + b:]
+        peer_feat, peer_logits = self.eval_forward(self.peer_of(name), x_weak, mode='both')
+        terms = ccl_losses(logits_w, logits_s, feat_w, feat_s, peer_logits.softmax(1),
+                           peer_feat, onehot, w, self.ccl['temperature'],
+                           self.ccl['threshold'], self.ccl['weights'])
+        log[f'{name}.loss_ccl'] = terms['loss'].detach()
+        return terms['loss']

@@ -1,0 +1,162 @@
+"""Co-training learners on real data: accuracy side by side, and iteration cost.
+
+accuracy: CE, Co-teaching, DivideMix, RoLR and CCL trained one after the other in one run on
+    a CIFAR-10 training subset with 50% symmetric noise, small CNNs, the CPU-sized configs
+    (``configs/<method>/<method>_smallcnn_cifar10_sym50.py``); reports the test accuracy
+    averaged over the last 5 epochs, the accuracy of the last epoch, and the GMM selection
+    quality at the end.
+
+    python tools/benchmark/bench_co_training.py accuracy DATA_ROOT --subset 10000 --epochs 15
+
+iteration: the cost of one training iteration of CCL against RoLR (and DivideMix,
+    Co-teaching) on the same two networks and the same batch, in the method phase,
+    alternating the learners (ABBA...) so that drift affects all alike; reports ratios.
+
+    python tools/benchmark/bench_co_training.py iteration --batch 128 --repeats 30
+
+DATA_ROOT holds cifar-10-batches-py/ (``python ../shared/data/make_cifar10.py DATA_ROOT``).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+METHODS = {
+    'CE': 'configs/baselines/ce_smallcnn_cifar10_sym50.py',
+    'Co-teaching': 'configs/coteaching/coteaching_smallcnn_cifar10_sym50.py',
+    'DivideMix': 'configs/dividemix/dividemix_smallcnn_cifar10_sym50.py',
+    'RoLR': 'configs/rolr/rolr_smallcnn_cifar10_sym50.py',
+    'CCL': 'configs/ccl/ccl_smallcnn_cifar10_sym50.py',
+}
+
+
+def accuracy(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    results = {}
+    for name, config in METHODS.items():
+        if args.methods and name not in args.methods:
+            continue
+        work_dir = osp.join(args.work_dir, name.lower().replace('-', ''))
+        opts = [
+            f'train_dataloader.dataset.dataset.data_root={args.data_root}',
+            f'train_dataloader.dataset.dataset.indices={args.subset}',
+            f'val_dataloader.dataset.data_root={args.data_root}',
+            f'test_dataloader.dataset.data_root={args.data_root}',
+            f'train_cfg.max_epochs={args.epochs}',
+            # validate only the epochs averaged over (the last 5)
+            f'train_cfg.val_begin={max(args.epochs - 4, 1)}',
+            f'param_scheduler.T_max={args.epochs}',
+            'val_evaluator.last_k=5', 'test_evaluator.last_k=5',
+            'default_hooks.checkpoint.interval=1000', 'default_hooks.logger.interval=20',
+            f'train_dataloader.num_workers={args.workers}',
+            f'val_dataloader.num_workers={args.workers}',
+        ]
+        start = time.time()
+        proc = subprocess.run(
+            [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
+             '--work-dir', work_dir, '--cfg-options', *opts],
+            cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.time() - start
+        log = proc.stdout + proc.stderr
+        with open(osp.join(work_dir + '.log'), 'w') as f:
+            f.write(log)
+        if proc.returncode:
+            print(log[-3000:])
+            raise SystemExit(f'{name} failed ({config})')
+        last5 = re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)
+        last = re.findall(r'accuracy/top1: ([0-9.]+)', log)
+        sel = None
+        sel_path = osp.join(work_dir, 'selection_quality.json')
+        if osp.exists(sel_path):
+            with open(sel_path) as f:
+                final = json.load(f)['epochs'][-1]['net1']
+            sel = {k: final[k] for k in ('trusted_fraction', 'precision', 'recall', 'auroc')}
+        results[name] = dict(config=config, top1_last5=float(last5[-1]),
+                             top1_last=float(last[-1]), minutes=elapsed / 60, selection=sel)
+        print(f'{name:12s} last-5 mean {float(last5[-1]):6.2f}  last {float(last[-1]):6.2f}  '
+              f'{elapsed / 60:5.1f} min  selection {sel}', flush=True)
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(dict(args=vars(args), results=results), f, indent=1)
+
+
+def iteration(args):
+    import torch
+    from mmengine.optim import OptimWrapperDict  # noqa: F401
+    from mmengine.registry import init_default_scope
+
+    import mmnoisy.all_modules  # noqa: F401
+    from mmnoisy.engine.optimizers import CoTrainingOptimWrapperConstructor
+    from mmnoisy.registry import MODELS
+    init_default_scope('mmnoisy')
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    network = dict(type='NoisyClassifier', backbone=dict(type='SmallCNN', widths=(32, 64, 128)),
+                   neck=dict(type='GlobalAveragePooling'),
+                   head=dict(type='LinearClsHead', num_classes=10, in_channels=128))
+    learners = {
+        'RoLR': dict(type='RoLR'), 'CCL': dict(type='CCL'),
+        'DivideMix': dict(type='DivideMix'), 'Co-teaching': dict(type='CoTeaching'),
+    }
+    b = args.batch
+    views = [torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8) for _ in range(2)]
+    from mmpretrain.structures import DataSample
+    samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % 10) for i in range(b)]
+    data = dict(inputs=[list(v) for v in views], data_samples=samples)
+    models, wrappers = {}, {}
+    for name, cfg in learners.items():
+        torch.manual_seed(0)  # the same two networks for every learner
+        model = MODELS.build(dict(cfg, network=network, warmup_epochs=0, data_preprocessor=dict(
+            num_classes=10, mean=[125.3, 123.0, 113.9], std=[63.0, 62.1, 66.7])))
+        model.trust_tables = {n: torch.rand(b) for n in model.networks}
+        model.train()
+        models[name] = model
+        wrappers[name] = CoTrainingOptimWrapperConstructor(
+            dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9)))(model)
+    times = {name: [] for name in learners}
+    for name in learners:  # warm-up
+        models[name].train_step(data, wrappers[name])
+    for r in range(args.repeats):
+        order = list(learners) if r % 2 == 0 else list(reversed(learners))
+        for name in order:
+            models[name].set_progress(1, r, 1.0, 0)
+            start = time.perf_counter()
+            models[name].train_step(data, wrappers[name])
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times['RoLR'])
+    for name in learners:
+        ratios = [t / r for t, r in zip(times[name], times['RoLR'])]
+        q = statistics.quantiles(ratios, n=4)
+        print(f'{name:12s} median {statistics.median(times[name]) * 1000:7.1f} ms/iter  '
+              f'vs RoLR x{statistics.median(ratios):.3f} (quartiles {q[0]:.3f}..{q[2]:.3f}; '
+              f'ratio of medians {statistics.median(times[name]) / base:.3f})')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest='mode', required=True)
+    acc = sub.add_parser('accuracy')
+    acc.add_argument('data_root')
+    acc.add_argument('--subset', type=int, default=10000)
+    acc.add_argument('--epochs', type=int, default=15)
+    acc.add_argument('--workers', type=int, default=2)
+    acc.add_argument('--methods', nargs='*')
+    acc.add_argument('--work-dir', default='work_dirs/bench_co_training')
+    it = sub.add_parser('iteration')
+    it.add_argument('--batch', type=int, default=128)
+    it.add_argument('--repeats', type=int, default=30)
+    it.add_argument('--threads', type=int, default=1)
+    args = parser.parse_args()
+    accuracy(args) if args.mode == 'accuracy' else iteration(args)
+
+
+if __name__ == '__main__':
+    main()
