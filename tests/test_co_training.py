@@ -359,3 +359,13 @@ def test_amp_gives_each_network_an_amp_wrapper(monkeypatch):
     from mmengine.optim import build_optim_wrapper
     wrappers = build_optim_wrapper(model, cfg.optim_wrapper)  # what the runner calls
     assert [type(wrappers[n]).__name__ for n in ('net1', 'net2')] == ['AmpOptimWrapper'] * 2
+
+
+def test_record_hook_options_are_checked():
+    from mmnoisy.engine.hooks import GMMConfidenceHook, SampleRecordHook
+    with pytest.raises(ValueError, match="'train_weak' or 'test'"):
+        SampleRecordHook(signals=dict(loss=1), pipeline='weak')
+    with pytest.raises(ValueError, match="begin_epoch must be an epoch >= 0 or 'warmup'"):
+        GMMConfidenceHook(begin_epoch='after-warmup')
+    with pytest.raises(ValueError, match="begin_epoch must be"):
+        SampleRecordHook(signals=dict(loss=1), begin_epoch=-1)

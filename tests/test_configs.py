@@ -109,3 +109,26 @@ def test_published_co_training_settings():
                                                  shuffle=True)
     assert (rolr.train_dataloader.batch_size, rolr.model.lambda_p,
             rolr.train_cfg.max_epochs) == (448, 2.0, 515)
+
+
+def test_model_index_lists_existing_configs():
+    import yaml
+    with open(osp.join(ROOT, 'model-index.yml')) as f:
+        index = yaml.safe_load(f)
+    names = set()
+    for meta_path in index['Import']:
+        with open(osp.join(ROOT, meta_path)) as f:
+            meta = yaml.safe_load(f)
+        collections = {c['Name'] for c in meta['Collections']}
+        assert osp.isfile(osp.join(ROOT, meta['Collections'][0]['README']))
+        for m in meta['Models']:
+            assert m['In Collection'] in collections
+            assert osp.isfile(osp.join(ROOT, m['Config'])), m['Config']
+            assert osp.basename(m['Config']) == m['Name'] + '.py'
+            names.add(m['Name'])
+    # every full-named config of a method folder is in the index (aliases are one-liners)
+    for folder in ('ccl', 'dividemix', 'rolr', 'coteaching'):
+        for path in glob.glob(osp.join(ROOT, 'configs', folder, '**', '*.py'), recursive=True):
+            text = open(path).read()
+            if '# short alias' not in text:
+                assert osp.basename(path)[:-3] in names, path
