@@ -103,6 +103,7 @@ def iteration(args):
                    head=dict(type='LinearClsHead', num_classes=10, in_channels=128))
     learners = {
         'RoLR': dict(type='RoLR'), 'CCL': dict(type='CCL'),
+        'CCL weak_view_grad': dict(type='CCL', weak_view_grad=True),
         'DivideMix': dict(type='DivideMix'), 'Co-teaching': dict(type='CoTeaching'),
     }
     b = args.batch
