@@ -8,6 +8,11 @@ accuracy: CE, Co-teaching, DivideMix, RoLR and CCL trained one after the other i
 
     python tools/benchmark/bench_co_training.py accuracy DATA_ROOT --subset 10000 --epochs 15
 
+memorisation: after an accuracy run, how much of the noise each final model fits (the share of
+    mislabelled training samples predicted as their given label).
+
+    python tools/benchmark/bench_co_training.py memorisation DATA_ROOT --subset 10000
+
 iteration: the cost of one training iteration of CCL against RoLR (and DivideMix,
     Co-teaching) on the same two networks and the same batch, in the method phase,
     alternating the learners (ABBA...) so that drift affects all alike; reports ratios.
@@ -17,6 +22,7 @@ iteration: the cost of one training iteration of CCL against RoLR (and DivideMix
 DATA_ROOT holds cifar-10-batches-py/ (``python ../shared/data/make_cifar10.py DATA_ROOT``).
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -87,9 +93,59 @@ def accuracy(args):
         json.dump(dict(args=vars(args), results=results), f, indent=1)
 
 
+def memorisation(args):
+    """How much of the noise each trained model has fitted: on the training subset (test
+    transform), the share of noisy samples predicted as their *given* (wrong) label, and the
+    accuracy on clean samples. A model that has not memorised the noise leaves little for a
+    noise-robust method to win back."""
+    import numpy as np
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    import mmnoisy.all_modules  # noqa: F401
+    from mmnoisy.compat import safe_torch_load
+    from mmnoisy.registry import MODELS
+    init_default_scope('mmnoisy')
+    rows = []
+    for name, config in METHODS.items():
+        work_dir = osp.join(args.work_dir, name.lower().replace('-', ''))
+        ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
+                       key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
+        if not ckpts:
+            continue
+        cfg = Config.fromfile(osp.join(ROOT, config))
+        cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))  # as the runner
+        model = MODELS.build(cfg.model)
+        model.load_state_dict(safe_torch_load(ckpts[-1])["state_dict"])
+        model.eval()
+        noise = np.load(osp.join(work_dir, 'noisy_labels.npz'))
+        ds_cfg = dict(type='NoisyLabelDataset', noise=dict(type='file', path=osp.join(
+            work_dir, 'noisy_labels.npz')), dataset=dict(
+                type='CIFAR10', data_root=args.data_root, indices=args.subset,
+                pipeline=[dict(type='PackNoisyInputs')]))
+        loader = Runner.build_dataloader(dict(
+            dataset=ds_cfg, sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=500, num_workers=0))
+        preds = []
+        with torch.no_grad():
+            for data in loader:
+                data = model.data_preprocessor(data, False)
+                preds.append(model(data['inputs'], mode='tensor').argmax(1))
+        pred = torch.cat(preds).numpy()
+        noisy, clean = noise['noisy_labels'], noise['clean_labels']
+        flipped = noisy != clean
+        rows.append((name, ckpts[-1], float((pred[flipped] == noisy[flipped]).mean()),
+                     float((pred[flipped] == clean[flipped]).mean()),
+                     float((pred[~flipped] == clean[~flipped]).mean())))
+        print(f'{name:12s} {osp.basename(ckpts[-1])}: noisy samples predicted as their given '
+              f'label {rows[-1][2]:.3f}, as their true label {rows[-1][3]:.3f}; clean samples '
+              f'correct {rows[-1][4]:.3f}', flush=True)
+
+
 def iteration(args):
     import torch
-    from mmengine.optim import OptimWrapperDict  # noqa: F401
     from mmengine.registry import init_default_scope
 
     import mmnoisy.all_modules  # noqa: F401
@@ -151,12 +207,16 @@ def main():
     acc.add_argument('--workers', type=int, default=2)
     acc.add_argument('--methods', nargs='*')
     acc.add_argument('--work-dir', default='work_dirs/bench_co_training')
+    mem = sub.add_parser('memorisation')
+    mem.add_argument('data_root')
+    mem.add_argument('--subset', type=int, default=10000)
+    mem.add_argument('--work-dir', default='work_dirs/bench_co_training')
     it = sub.add_parser('iteration')
     it.add_argument('--batch', type=int, default=128)
     it.add_argument('--repeats', type=int, default=30)
     it.add_argument('--threads', type=int, default=1)
     args = parser.parse_args()
-    accuracy(args) if args.mode == 'accuracy' else iteration(args)
+    dict(accuracy=accuracy, memorisation=memorisation, iteration=iteration)[args.mode](args)
 
 
 if __name__ == '__main__':
