@@ -29,12 +29,14 @@ LEARNERS = {
     'RoLR': dict(type='RoLR'),
     'CCL': dict(type='CCL'),
 }
+VARIANTS = dict(LEARNERS, CCL_weak_grad=dict(type='CCL', weak_view_grad=True),
+                DivideMix_ccl=dict(type='DivideMix', ccl=dict(cvl=True, cml=True)))
 DEMOS = {name: f'configs/demo/{name.lower()}_smallcnn_digits_sym40.py' for name in LEARNERS}
 
 
 def build(kind, **kwargs):
     torch.manual_seed(0)
-    cfg = dict(LEARNERS[kind], network=NETWORK, warmup_epochs=1,
+    cfg = dict(VARIANTS[kind], network=NETWORK, warmup_epochs=1,
                data_preprocessor=dict(num_classes=4, mean=[0.0], std=[1.0]))
     cfg.update(kwargs)
     model = MODELS.build(cfg)
@@ -54,7 +56,7 @@ def params(model, name):
     return torch.cat([p.detach().flatten().clone() for p in getattr(model, name).parameters()])
 
 
-@pytest.mark.parametrize('kind', list(LEARNERS))
+@pytest.mark.parametrize('kind', list(VARIANTS))
 def test_one_iteration_updates_both_networks(kind):
     model, wrappers = build(kind)
     model.trust_tables = {n: torch.rand(8, generator=torch.Generator().manual_seed(1))
@@ -257,6 +259,11 @@ def test_end_to_end_run(kind, tmp_path):
     if kind != 'CoTeaching':
         assert 'selection epoch 4 net1 (GMM of net2)' in log
         assert (tmp_path / 'selection_quality.json').is_file()
+    # the checkpoint tests with the mean of both networks' predictions
+    proc = run_tool('tools/test.py', config, str(tmp_path / 'epoch_4.pth'), '--work-dir',
+                    str(tmp_path / 'test'))
+    assert abs(float(re.findall(r'accuracy/top1: ([\d.]+)', proc.stdout + proc.stderr)[-1]) -
+               acc[-1]) < 1e-3
 
 
 def test_start_up_checks(tmp_path):
@@ -369,3 +376,13 @@ def test_record_hook_options_are_checked():
         GMMConfidenceHook(begin_epoch='after-warmup')
     with pytest.raises(ValueError, match="begin_epoch must be"):
         SampleRecordHook(signals=dict(loss=1), begin_epoch=-1)
+
+
+def test_rolr_two_passes_per_epoch(tmp_path):
+    """RoLR's epoch of two shuffled passes (MultiPassSampler) through the runner: the digits'
+    1347 samples in batches of 64 take 22 iterations per pass, 43 for two."""
+    proc = run_tool('tools/train.py', DEMOS['RoLR'], '--work-dir', str(tmp_path), '--cfg-options',
+                    'train_dataloader.sampler.type=MultiPassSampler', 'train_cfg.max_epochs=2',
+                    'model.warmup_epochs=1', 'default_hooks.logger.interval=1')
+    log = proc.stdout + proc.stderr
+    assert 'Epoch(train) [2][43/43]' in log and 'Epoch(train) [2][44/' not in log, log[-2000:]
