@@ -12,7 +12,7 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-from mmnoisy.utils.tools import build_runner  # noqa: E402
+from mmnoisy.utils.tools import build_runner, shutdown_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -49,6 +49,7 @@ def main(argv=None):
     if args.out and runner.rank == 0:
         import mmengine
         mmengine.dump(metrics, args.out)
+    shutdown_distributed()
     return metrics
 
 

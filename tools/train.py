@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-from mmnoisy.utils.tools import build_runner, enable_amp  # noqa: E402
+from mmnoisy.utils.tools import build_runner, enable_amp, shutdown_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -85,6 +85,7 @@ def main(argv=None):
     summary = final_summary(runner)
     if summary:
         runner.logger.info(summary)
+    shutdown_distributed()
 
 
 def final_summary(runner):

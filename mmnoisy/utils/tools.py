@@ -39,3 +39,16 @@ def build_runner(cfg):
         return NoisyRunner.from_cfg(cfg)
     from mmengine.registry import RUNNERS
     return RUNNERS.build(cfg)
+
+
+def shutdown_distributed():
+    """End a distributed run cleanly: wait for every rank, then destroy the process group.
+
+    Left to interpreter exit, gloo's background threads can be torn down while still joinable
+    ("terminate called without an active exception", SIGABRT) after a run that otherwise
+    finished, which makes the launcher report a failure.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
