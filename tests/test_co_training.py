@@ -77,14 +77,14 @@ def test_warmup_is_plain_cross_entropy_on_the_first_view():
     labels = torch.tensor([i % 4 for i in range(8)])
     expected = F.cross_entropy(model.net1(processed['inputs'][0]), labels)
     log = model.train_step(data, wrappers)  # no confidence table needed in warm-up
-    assert log['net1.loss_warmup'].item() == pytest.approx(expected.item(), rel=1e-5)
+    assert log['net1.loss'].item() == pytest.approx(expected.item(), rel=1e-5)
     model, wrappers = build('CCL', warmup_epochs=3, warmup_neg_entropy=True)
     model.set_progress(0, 0, 0.0, 0)
     logits = model.net2(processed['inputs'][0])
     expected = F.cross_entropy(logits, labels) + (logits.softmax(1) *
                                                   logits.log_softmax(1)).sum(1).mean()
     log = model.train_step(data, wrappers)
-    assert log['net2.loss_warmup'].item() == pytest.approx(expected.item(), rel=1e-5)
+    assert log['net2.loss'].item() == pytest.approx(expected.item(), rel=1e-5)
 
 
 def test_each_network_trains_with_the_table_meant_for_it():

@@ -181,7 +181,9 @@ class CoTrainingLearner(BaseModel):
                 ce = F.cross_entropy(logits, labels)
                 loss = ce + negative_entropy(logits) if self.warmup_neg_entropy else ce
             wrapper.update_params(loss)
-            log[f'{name}.loss_warmup'] = loss.detach()
+            # the same key as the method phase's total, so the log does not keep printing a
+            # stale warm-up value after warm-up (MMEngine shows the latest value of every key)
+            log[f'{name}.loss'] = loss.detach()
         return log
 
     def method_step(self, views, labels, sample_idx, optim_wrapper):
