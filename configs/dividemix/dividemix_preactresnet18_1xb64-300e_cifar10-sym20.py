@@ -10,13 +10,9 @@ _base_ = [
 ]
 model = dict(_delete_=True, type='DivideMix', network={{_base_.model}}, warmup_epochs=10,
              p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0)
-weak_weak_pipeline = [
-    dict(type='MultiView', num_views=2, transforms=[{{_base_.weak_pipeline}}]),
-    dict(type='PackNoisyInputs'),
-]
 train_dataloader = dict(
     batch_size=64,
-    dataset=dict(dataset=dict(pipeline=weak_weak_pipeline),
+    dataset=dict(dataset=dict(pipeline={{_base_.weak_weak_pipeline}}),
                  noise=dict(_delete_=True, type='symmetric', rate=0.2, seed=1, include_true_class=True)))
 custom_hooks = [
     dict(type='CoTrainingHook'),

@@ -49,13 +49,34 @@ METHODS = {
 }
 
 
+def _slug(name):
+    return name.lower().replace('-', '')
+
+
+def _train(name, config, work_dir, opts):
+    """tools/train.py on ``config`` in a subprocess; the log (also written next to the work
+    dir), or exit with its tail when the run fails."""
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
+         '--work-dir', work_dir, '--cfg-options', *opts],
+        cwd=ROOT, capture_output=True, text=True)
+    log = proc.stdout + proc.stderr
+    os.makedirs(osp.dirname(work_dir), exist_ok=True)
+    with open(work_dir + '.log', 'w') as f:
+        f.write(log)
+    if proc.returncode:
+        print(log[-3000:])
+        raise SystemExit(f'{name} failed ({config})')
+    return log
+
+
 def accuracy(args):
     os.makedirs(args.work_dir, exist_ok=True)
     results = {}
     for name, config in METHODS.items():
         if args.methods and name not in args.methods:
             continue
-        work_dir = osp.join(args.work_dir, name.lower().replace('-', ''))
+        work_dir = osp.join(args.work_dir, _slug(name))
         opts = [
             f'train_dataloader.dataset.dataset.data_root={args.data_root}',
             f'train_dataloader.dataset.dataset.indices={args.subset}',
@@ -71,17 +92,8 @@ def accuracy(args):
             f'val_dataloader.num_workers={args.workers}',
         ]
         start = time.time()
-        proc = subprocess.run(
-            [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
-             '--work-dir', work_dir, '--cfg-options', *opts],
-            cwd=ROOT, capture_output=True, text=True)
+        log = _train(name, config, work_dir, opts)
         elapsed = time.time() - start
-        log = proc.stdout + proc.stderr
-        with open(osp.join(work_dir + '.log'), 'w') as f:
-            f.write(log)
-        if proc.returncode:
-            print(log[-3000:])
-            raise SystemExit(f'{name} failed ({config})')
         last5 = re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)
         last = re.findall(r'accuracy/top1: ([0-9.]+)', log)
         sel = None
@@ -114,17 +126,9 @@ def digits(args):
     for name, config in DIGITS.items():
         accs = []
         for seed in args.seeds:
-            work_dir = osp.join(args.work_dir, f"{name.lower().replace('-', '')}_seed{seed}")
-            proc = subprocess.run(
-                [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
-                 '--work-dir', work_dir, '--cfg-options', f'randomness.seed={seed}',
-                 f'train_dataloader.dataset.noise.seed={seed}'],
-                cwd=ROOT, capture_output=True, text=True)
-            if proc.returncode:
-                print((proc.stdout + proc.stderr)[-3000:])
-                raise SystemExit(f'{name} failed')
-            accs.append(float(re.findall(r'accuracy/top1_last10: ([0-9.]+)',
-                                         proc.stdout + proc.stderr)[-1]))
+            log = _train(name, config, osp.join(args.work_dir, f'{_slug(name)}_seed{seed}'),
+                         [f'randomness.seed={seed}', f'train_dataloader.dataset.noise.seed={seed}'])
+            accs.append(float(re.findall(r'accuracy/top1_last10: ([0-9.]+)', log)[-1]))
         results[name] = accs
         print(f'{name:12s} last-10 mean over seeds {statistics.mean(accs):6.2f} '
               f'(min {min(accs):.2f}, max {max(accs):.2f}; {accs})', flush=True)
@@ -150,7 +154,7 @@ def memorisation(args):
     init_default_scope('mmnoisy')
     rows = []
     for name, config in METHODS.items():
-        work_dir = osp.join(args.work_dir, name.lower().replace('-', ''))
+        work_dir = osp.join(args.work_dir, _slug(name))
         ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
                        key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
         if not ckpts:

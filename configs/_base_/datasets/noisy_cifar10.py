@@ -26,6 +26,15 @@ weak_strong_pipeline = [
     dict(type='MultiView', num_views=[1, 1], transforms=[weak_pipeline, strong_pipeline]),
     dict(type='PackNoisyInputs'),
 ]
+# two weak views (DivideMix), and two weak + one strong (DivideMix + CCL's terms)
+weak_weak_pipeline = [
+    dict(type='MultiView', num_views=2, transforms=[weak_pipeline]),
+    dict(type='PackNoisyInputs'),
+]
+weak_weak_strong_pipeline = [
+    dict(type='MultiView', num_views=[2, 1], transforms=[weak_pipeline, strong_pipeline]),
+    dict(type='PackNoisyInputs'),
+]
 train_pipeline = weak_pipeline + [dict(type='PackNoisyInputs')]
 test_pipeline = [dict(type='PackNoisyInputs')]
 

@@ -2,9 +2,5 @@
 # the DivideMix setting; a third, strong view of each sample feeds them.
 _base_ = ['../../dividemix/dividemix_preactresnet18_1xb64-300e_cifar100-sym80.py']
 model = dict(ccl=dict(cvl=True, cml=True, temperature=0.5, threshold=0.95))
-weak_weak_strong_pipeline = [
-    dict(type='MultiView', num_views=[2, 1],
-         transforms=[{{_base_.weak_pipeline}}, {{_base_.strong_pipeline}}]),
-    dict(type='PackNoisyInputs'),
-]
-train_dataloader = dict(dataset=dict(dataset=dict(pipeline=weak_weak_strong_pipeline)))
+train_dataloader = dict(
+    dataset=dict(dataset=dict(pipeline={{_base_.weak_weak_strong_pipeline}})))

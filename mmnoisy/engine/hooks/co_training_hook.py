@@ -11,6 +11,7 @@ from mmengine.optim import OptimWrapperDict
 
 from mmnoisy.engine.utils import built_loop, resolve_begin_epoch, unwrap
 from mmnoisy.registry import HOOKS
+from .gmm_confidence_hook import GMMConfidenceHook
 
 
 @HOOKS.register_module()
@@ -35,14 +36,9 @@ class CoTrainingHook(Hook):
             raise ValueError(f'{type(model).__name__} trains {list(names)} with one optimizer '
                              f'each, but optim_wrapper gives {keys}: use optim_wrapper=dict('
                              "constructor='CoTrainingOptimWrapperConstructor', optimizer=...)")
-        views = _num_views(loop.dataloader.dataset)
-        if views < model.num_views:
-            raise ValueError(f'{type(model).__name__} needs {model.num_views} views of each '
-                             f'training sample but the training pipeline gives {views}: use a '
-                             "MultiView pipeline (e.g. weak_strong_pipeline of the dataset's "
-                             'base config)')
+        model.check_views(_num_views(loop.dataloader.dataset))
         if model.needs_trust:
-            gmm = [h for h in runner.hooks if type(h).__name__ == 'GMMConfidenceHook']
+            gmm = [h for h in runner.hooks if isinstance(h, GMMConfidenceHook)]
             if not gmm:
                 raise ValueError(f'{type(model).__name__} trains with the GMM confidence of '
                                  'each sample: add SampleRecordHook and GMMConfidenceHook('

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
+from mmnoisy.engine.utils import unwrap
 from mmnoisy.models.losses import negative_entropy
 from mmnoisy.registry import MODELS
 
@@ -126,7 +127,7 @@ class CoTrainingLearner(BaseModel):
         for name in NETWORKS:
             net = getattr(self, name)
             feat, logits = net(inputs, mode='both')
-            out[name] = (feat, logits, _module(net).class_weights())
+            out[name] = (feat, logits, unwrap(net).class_weights())
         return out
 
     # --------------------------------------------------------------------------- forward
@@ -165,12 +166,17 @@ class CoTrainingLearner(BaseModel):
         sample_idx = torch.as_tensor([s.sample_idx for s in samples], dtype=torch.long)
         if self.in_warmup():
             return self.warmup_step(views[0], labels, optim_wrapper)
-        if len(views) < self.num_views:
+        self.check_views(len(views))
+        return self.method_step(views, labels, sample_idx, optim_wrapper)
+
+    def check_views(self, given):
+        """Refuse a training pipeline with fewer views of each sample than the method uses
+        (``CoTrainingHook`` calls it at start-up, ``train_step`` on every method batch)."""
+        if given < self.num_views:
             raise ValueError(f'{type(self).__name__} needs {self.num_views} views of each '
-                             f'sample but the training pipeline gives {len(views)}: use a '
+                             f'training sample but the training pipeline gives {given}: use a '
                              "MultiView pipeline (e.g. weak_strong_pipeline of the dataset's "
                              'base config)')
-        return self.method_step(views, labels, sample_idx, optim_wrapper)
 
     def warmup_step(self, x, labels, optim_wrapper):
         log = {}
@@ -206,8 +212,4 @@ class CoTrainingLearner(BaseModel):
 
     def onehot(self, labels):
         return F.one_hot(labels, self.num_classes).float()
-
-
-def _module(net):
-    return getattr(net, 'module', net)
 

@@ -2,13 +2,11 @@
 label co-refinement and co-guessing."""
 import torch
 
-from mmnoisy.models.losses import (ccl_losses, linear_rampup, mixmatch_lambda, mixup,
-                                   refurbish, sharpen, soft_cross_entropy,
+from mmnoisy.models.losses import (CCL_GROUPS, ccl_losses, linear_rampup, mixmatch_lambda,
+                                   mixup, refurbish, sharpen, soft_cross_entropy,
                                    uniform_prior_penalty)
 from mmnoisy.registry import MODELS
 from .co_training import CoTrainingLearner
-
-CCL_TERM_GROUPS = dict(cvl=('pg', 'acl', 'vm'), cml=('cml_ce', 'cclrl', 'mm'))
 
 
 @MODELS.register_module()
@@ -45,11 +43,11 @@ class DivideMix(CoTrainingLearner):
         self.ccl = None
         if ccl is not None:
             ccl = dict(ccl)
-            groups = {k: bool(ccl.pop(k, True)) for k in CCL_TERM_GROUPS}
+            groups = {k: bool(ccl.pop(k, True)) for k in CCL_GROUPS}
             self.ccl = dict(temperature=ccl.pop('temperature', 0.5),
                             threshold=ccl.pop('threshold', 0.95),
                             weights={t: float(on) for g, on in groups.items()
-                                     for t in CCL_TERM_GROUPS[g]})
+                                     for t in CCL_GROUPS[g]})
             if ccl:
                 raise ValueError(f'unknown keys in ccl: {sorted(ccl)}')
             if not 0 <= self.ccl['threshold'] <= 1:

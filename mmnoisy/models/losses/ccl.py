@@ -107,3 +107,5 @@ def ccl_losses(logits_weak, logits_strong, feat_weak, feat_strong, peer_probs_we
 
 
 CCL_TERMS = ('ce', 'pg', 'acl', 'vm', 'cml_ce', 'cclrl', 'mm', 'div')
+#: the two modules: cross-view learning (Eq. 8) and cross-model learning (Eq. 13)
+CCL_GROUPS = dict(cvl=('pg', 'acl', 'vm'), cml=('cml_ce', 'cclrl', 'mm'))
