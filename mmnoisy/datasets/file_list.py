@@ -128,6 +128,16 @@ class Clothing1M(_FileListDataset):
         return [(k, labels[k]) for k in keys]
 
 
+def imagenet_class_names(num_classes):
+    """The first ``num_classes`` ImageNet classes (WebVision 1.0 uses the same order), each
+    by its first WordNet lemma ('tench', 'goldfish', ...)."""
+    from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
+    if not 0 < num_classes <= len(IMAGENET_CATEGORIES):
+        raise ValueError(f'num_classes must be in 1..{len(IMAGENET_CATEGORIES)}, got '
+                         f'{num_classes}')
+    return [name.split(',')[0] for name in IMAGENET_CATEGORIES[:num_classes]]
+
+
 @DATASETS.register_module()
 class MiniWebVision(_FileListDataset):
     """mini-WebVision: the Google images of the first ``num_classes`` (50) WebVision 1.0
@@ -140,7 +150,7 @@ class MiniWebVision(_FileListDataset):
         self.split, self.num_classes = split, num_classes
         self.labels_are_noisy = split == 'train'
         kwargs.setdefault('test_mode', split == 'val')
-        kwargs.setdefault('metainfo', dict(classes=[f'class_{i}' for i in range(num_classes)]))
+        kwargs.setdefault('metainfo', dict(classes=imagenet_class_names(num_classes)))
         super().__init__(data_root=data_root, **kwargs)
 
     def _items(self):
@@ -162,7 +172,7 @@ class ImageNetVal(_FileListDataset):
                  num_classes=50, **kwargs):
         self.list_file, self.prefix, self.num_classes = ann_file, data_prefix, num_classes
         kwargs.setdefault('test_mode', True)
-        kwargs.setdefault('metainfo', dict(classes=[f'class_{i}' for i in range(num_classes)]))
+        kwargs.setdefault('metainfo', dict(classes=imagenet_class_names(num_classes)))
         super().__init__(data_root=data_root, **kwargs)
 
     def _items(self):
