@@ -12,8 +12,29 @@ from mmnoisy.registry import HOOKS
 
 
 def model_num_classes(runner):
-    head = getattr(unwrap(runner.model), 'head', None)
-    return getattr(head, 'num_classes', None)
+    model = unwrap(runner.model)
+    head = getattr(model, 'head', None)
+    if head is not None:
+        return getattr(head, 'num_classes', None)
+    return getattr(model, 'num_classes', None)  # co-training learners
+
+
+def bind_plugin_classes(runner, dataset):
+    """Give plug-in losses that work on class names (NegScale's taxonomy) the training
+    dataset's classes in label order; a taxonomy that lacks some is an error here, before
+    any training."""
+    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+    for aux in getattr(unwrap(runner.model), 'aux_losses', None) or []:
+        if classes is None or not hasattr(aux, 'bind_classes'):
+            continue
+        if tuple(aux.classes) != tuple(str(c) for c in classes):
+            try:
+                aux.bind_classes(classes)
+            except ValueError as err:
+                raise ValueError(f'{type(aux).__name__} cannot be used with the training '
+                                 f'dataset ({type(dataset).__name__}): {err}') from None
+            runner.logger.info(f'{type(aux).__name__}: classes bound to the training '
+                               f"dataset's label order")
 
 
 def check_num_classes(runner, dataset, what):
@@ -51,6 +72,7 @@ class NoisyLabelHook(Hook):
         loop = built_loop(runner, 'train')
         if loop is None:
             return
+        bind_plugin_classes(runner, loop.dataloader.dataset)
         noisy = find_noisy_dataset(loop.dataloader.dataset)
         if noisy is None:
             return

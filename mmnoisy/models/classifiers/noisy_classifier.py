@@ -2,6 +2,7 @@
 import torch
 from mmpretrain.models import ImageClassifier
 
+from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
 from mmnoisy.registry import MODELS
 
 
@@ -22,12 +23,16 @@ class NoisyClassifier(ImageClassifier):
     - ``trust_tables``: per-sample tables (e.g. GMM clean probability) set by selection hooks,
       keyed by network name, for learners to look up by ``sample_idx``.
 
+    - ``aux_losses``: plug-in losses on the pooled features (e.g. ``dict(type='NegScale',
+      taxonomy='cifar10')``), added to the head's loss.
+
     Only ``gt_label`` (the noisy label) reaches the loss.
     """
     record_nets = ('net', )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, aux_losses=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.aux_losses = build_aux_losses(aux_losses, getattr(self.head, 'num_classes', None))
         self.sample_weights = None
         self.sample_record = None
         self.record_online = False
@@ -77,4 +82,11 @@ class NoisyClassifier(ImageClassifier):
             labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
             record.record_batch('net', [s.sample_idx for s in data_samples], logits, labels,
                                 self._pooled(feats), self.class_weights())
-        return self.head._get_loss(logits, data_samples, **kwargs)
+        losses = self.head._get_loss(logits, data_samples, **kwargs)
+        if self.aux_losses:
+            labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
+            aux, parts = aux_loss_terms(self.aux_losses, self._pooled(feats), logits, labels)
+            # the sum is a 'loss' key (optimised); the parts are logged only
+            parts = {k.replace('.', '_'): v for k, v in parts.items() if not k.endswith('.loss')}
+            losses.update(parts, loss_aux=aux)
+        return losses

@@ -23,7 +23,8 @@ class CCL(CoTrainingLearner):
             view (Sec. "Semantic-wise Decoupling"), the weak view is a target as in RoLR,
             computed without gradient, which keeps an iteration at RoLR's cost (True: one
             forward/backward over both views, about 1.4x).
-    Views: 0 = weak, 1 = strong. Embeddings are the networks' pooled features.
+    Views: 0 = weak, 1 = strong. Embeddings are the networks' pooled features;
+    ``aux_losses`` (NegScale) act on the strong view's.
     """
     num_views = 2
 
@@ -68,7 +69,9 @@ class CCL(CoTrainingLearner):
                                    peer_logits.softmax(1), peer_feat, onehot, w,
                                    self.temperature, self.threshold, self.loss_weights,
                                    self.refurbished_labels)
-            wrapper.update_params(terms['loss'])
+                loss = self.add_aux_losses(name, terms['loss'], feat_s, logits_s, labels, log)
+            wrapper.update_params(loss)
             log.update({f'{name}.{k}': v.detach() for k, v in terms.items()})
+            log[f'{name}.loss'] = loss.detach()
             log[f'{name}.trust'] = w.mean()
         return log

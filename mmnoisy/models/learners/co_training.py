@@ -28,6 +28,7 @@ from mmpretrain.structures import DataSample
 
 from mmnoisy.engine.utils import unwrap
 from mmnoisy.models.losses import negative_entropy
+from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
 from mmnoisy.registry import MODELS
 
 NETWORKS = ('net1', 'net2')
@@ -45,6 +46,9 @@ class CoTrainingLearner(BaseModel):
         warmup_neg_entropy (bool): add the negative-entropy penalty during warm-up (the
             papers' setting for asymmetric noise).
         test_mode (str): 'mean' (average of both softmaxes), 'net1' or 'net2'.
+        aux_losses (list[dict]): plug-in losses on each network's features (e.g.
+            ``dict(type='NegScale', taxonomy='cifar10')``), added to the method phase's loss
+            of each network; which forward's features they see is said by each learner.
         data_preprocessor (dict): type defaults to ``MultiViewDataPreprocessor`` (the
             config's top-level ``data_preprocessor`` is used when the model has none).
     """
@@ -56,7 +60,7 @@ class CoTrainingLearner(BaseModel):
     needs_trust = True
 
     def __init__(self, network=None, networks=None, warmup_epochs=0, warmup_neg_entropy=False,
-                 test_mode='mean', data_preprocessor=None, init_cfg=None):
+                 test_mode='mean', aux_losses=None, data_preprocessor=None, init_cfg=None):
         data_preprocessor = dict(data_preprocessor or {})
         data_preprocessor.setdefault('type', 'MultiViewDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -81,6 +85,7 @@ class CoTrainingLearner(BaseModel):
         if len(classes) != 1:
             raise ValueError(f'the two networks have different num_classes: {sorted(classes)}')
         self.num_classes = classes.pop()
+        self.aux_losses = build_aux_losses(aux_losses, self.num_classes)
         self.warmup_epochs = int(warmup_epochs)
         self.warmup_neg_entropy = bool(warmup_neg_entropy)
         self.test_mode = test_mode
@@ -194,6 +199,16 @@ class CoTrainingLearner(BaseModel):
 
     def method_step(self, views, labels, sample_idx, optim_wrapper):
         raise NotImplementedError
+
+    def add_aux_losses(self, name, loss, feats, logits, labels, log):
+        """``loss`` plus the plug-in losses (``aux_losses``) on network ``name``'s features
+        of this forward; their parts go into ``log`` under ``{name}.``."""
+        if not self.aux_losses:
+            return loss
+        aux, parts = aux_loss_terms(self.aux_losses, feats, logits, labels,
+                                    self.torch_generator('cpu'))
+        log.update({f'{name}.{k}': v for k, v in parts.items()})
+        return loss + aux
 
     def peer_of(self, name):
         return NETWORKS[1 - NETWORKS.index(name)]

@@ -34,15 +34,18 @@ class CoTeaching(CoTrainingLearner):
         for name in self.networks:
             net, wrapper = getattr(self, name), optim_wrapper[name]
             with wrapper.optim_context(net):
-                logits = net(x, mode='tensor')
+                feats, logits = net(x, mode='both')
                 losses = F.cross_entropy(logits, labels, reduction='none')
-            outs[name] = (logits, losses)
+            outs[name] = (feats, logits, losses)
             selected[name] = small_loss_indices(losses, 1 - rate)
         log = {'forget_rate': logits.new_tensor(rate)}
         for name in self.networks:
             # network `name` learns from the samples its peer found small-loss
             keep = selected[self.peer_of(name)]
-            loss = outs[name][1][keep].mean()
+            feats, logits, losses = outs[name]
+            # aux losses (NegScale) on the samples the network learns from
+            loss = self.add_aux_losses(name, losses[keep].mean(), feats[keep], logits[keep],
+                                       labels[keep], log)
             optim_wrapper[name].update_params(loss)
             log[f'{name}.loss'] = loss.detach()
         return log

@@ -25,7 +25,9 @@ class DivideMix(CoTrainingLearner):
 
     Labelled and unlabelled samples come from the same training batch, split by the peer's
     table (see the README for how this differs from the authors' two loaders). Each needs
-    two weak views (``num_views`` = 2).
+    two weak views (``num_views`` = 2). ``aux_losses`` (NegScale) act on the features of the
+    first weak view of the whole batch, un-mixed (their pairs come from the given labels),
+    which is appended to the mixed batch of the network's one forward with gradient.
     """
     num_views = 2
 
@@ -83,7 +85,10 @@ class DivideMix(CoTrainingLearner):
                 all_x.device)
             mixed_x, mixed_t = mixup(all_x, all_t, lam, perm)
             nx = 2 * int(lab.sum())
-            extra = [views[0], views[2]] if self.ccl is not None else []
+            if self.ccl is not None:
+                extra = [views[0], views[2]]
+            else:
+                extra = [views[0]] if self.aux_losses else []
             with wrapper.optim_context(net):
                 feats, logits = net(torch.cat([mixed_x] + extra), mode='both')
                 logits_mix = logits[:len(mixed_x)]
@@ -98,6 +103,10 @@ class DivideMix(CoTrainingLearner):
                 if self.ccl is not None:
                     loss = loss + self._ccl_terms(name, feats, logits, len(mixed_x), onehot, w,
                                                   x1, log)
+                if self.aux_losses:
+                    start, b = len(mixed_x), len(labels)
+                    loss = self.add_aux_losses(name, loss, feats[start:start + b],
+                                               logits[start:start + b], labels, log)
             wrapper.update_params(loss)
             log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
                         f'{name}.penalty': penalty.detach(), f'{name}.loss': loss.detach(),

@@ -16,7 +16,8 @@ class RoLR(CoTrainingLearner):
             sharpening; the code raises q to the power T, which agrees at T = 1).
         lambda_l (float): weight of the soft cross-entropy (1).
         lambda_p (float): weight of the uniform-prior penalty (code default 1; README 2).
-    Views: 0 = weak, 1 = strong.
+    Views: 0 = weak, 1 = strong. ``aux_losses`` (NegScale) act on the strong view's
+    features, the forward that carries the gradient.
     """
     num_views = 2
 
@@ -40,10 +41,11 @@ class RoLR(CoTrainingLearner):
                      self.eval_forward(self.peer_of(name), x_weak).softmax(1)) / 2
                 target = refurbish(onehot, w, sharpen(q, self.temperature))
             with wrapper.optim_context(net):
-                logits = net(x_strong, mode='tensor')
+                feats, logits = net(x_strong, mode='both')
                 ce = soft_cross_entropy(logits, target).mean()
                 penalty = uniform_prior_penalty(logits.softmax(1))
-                loss = self.lambda_l * ce + self.lambda_p * penalty
+                loss = self.add_aux_losses(name, self.lambda_l * ce + self.lambda_p * penalty,
+                                           feats, logits, labels, log)
             wrapper.update_params(loss)
             log.update({f'{name}.loss_refurb': ce.detach(), f'{name}.penalty': penalty.detach(),
                         f'{name}.loss': loss.detach(), f'{name}.trust': w.mean()})
