@@ -1,0 +1,3 @@
+# NegScale ablation (paper Table 7), CIFAR-10 sym50: w Random Selection (as many negative pairs, drawn at random).
+_base_ = ['../negscale_rolr_preactresnet18_1xb448-515e_cifar10-sym50.py']
+model = dict(aux_losses=[dict(type='NegScale', taxonomy='cifar10', selection='random')])

@@ -1,0 +1,3 @@
+# NegScale ablation (paper Table 7), CIFAR-10 sym80: w/o SNOP (lambda = 0).
+_base_ = ['../negscale_rolr_preactresnet18_1xb448-515e_cifar10-sym80.py']
+model = dict(aux_losses=[dict(type='NegScale', taxonomy='cifar10', lambda_snop=0.0)])

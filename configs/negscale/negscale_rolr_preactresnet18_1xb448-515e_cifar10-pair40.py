@@ -1,0 +1,5 @@
+# NegScale (Fan & Li, AAAI 2026) on RoLR, CIFAR-10 with 40% pair-flip (asymmetric) noise (paper Table 2): the RoLR
+# config plus SNOP + DCSA on the strong view's features, cifar10 taxonomy, lambda = mu = 1,
+# eta_min = 3, eta_max = 5 (the paper's defaults).
+_base_ = ['../rolr/rolr_preactresnet18_1xb448-515e_cifar10-pair40.py']
+model = dict(aux_losses=[dict(type='NegScale', taxonomy='cifar10', eta_min=3, eta_max=5, lambda_snop=1.0, mu_dcsa=1.0)])
