@@ -78,3 +78,14 @@ def run_tool(*args, timeout=600, check=True, env=None):
         raise AssertionError(f'{cmd} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n'
                              f'{proc.stderr[-6000:]}')
     return proc
+
+
+# config lines of a 2-process co-training test: the usual hooks plus RankCheckHook, which
+# writes whether each rank ends with rank 0's networks and confidence tables
+RANK_CHECK_HOOKS = (
+    "custom_imports = dict(imports=['tests.rank_check_hook'])\n"
+    "custom_hooks = [dict(type='CoTrainingHook'),\n"
+    "  dict(type='SampleRecordHook', mode='pass', begin_epoch='warmup',\n"
+    "       pipeline='train_weak', signals=dict(loss=1)),\n"
+    "  dict(type='GMMConfidenceHook', signal='loss', begin_epoch='warmup'),\n"
+    "  dict(type='RankCheckHook')]\n")

@@ -15,7 +15,7 @@ from mmnoisy.datasets import MultiPassSampler
 from mmnoisy.engine.optimizers import CoTrainingOptimWrapperConstructor
 from mmnoisy.models.losses import uniform_prior_penalty
 from mmnoisy.registry import MODELS
-from tests.conftest import ROOT, free_port, run_tool
+from tests.conftest import RANK_CHECK_HOOKS, ROOT, free_port, run_tool
 
 init_default_scope('mmnoisy')
 
@@ -331,12 +331,7 @@ def test_resume_mid_way_reproduces_the_uninterrupted_run(tmp_path):
 def test_ccl_distributed_two_cpu_processes(tmp_path):
     cfg = tmp_path / 'ccl_dist.py'
     cfg.write_text(f"_base_ = ['{ROOT}/{DEMOS['CCL']}']\n"
-                   "custom_imports = dict(imports=['tests.rank_check_hook'])\n"
-                   "custom_hooks = [dict(type='CoTrainingHook'),\n"
-                   "  dict(type='SampleRecordHook', mode='pass', begin_epoch='warmup',\n"
-                   "       pipeline='train_weak', signals=dict(loss=1)),\n"
-                   "  dict(type='GMMConfidenceHook', signal='loss', begin_epoch='warmup'),\n"
-                   "  dict(type='RankCheckHook')]\n")
+                   + RANK_CHECK_HOOKS)
     proc = run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(tmp_path),
                     '--cfg-options', 'train_cfg.max_epochs=3', 'model.warmup_epochs=1',
                     'param_scheduler.T_max=3', env={'PORT': free_port()})

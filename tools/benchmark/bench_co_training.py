@@ -19,10 +19,19 @@ memorisation: after an accuracy run, how much of the noise each final model fits
     python tools/benchmark/bench_co_training.py memorisation DATA_ROOT --subset 10000
 
 iteration: the cost of one training iteration of CCL against RoLR (and DivideMix,
-    Co-teaching) on the same two networks and the same batch, in the method phase,
-    alternating the learners (ABBA...) so that drift affects all alike; reports ratios.
+    Co-teaching, RoLR + NegScale, DivideMix + NegScale) on the same two networks and the same
+    batch, in the method phase, alternating the learners (ABBA...) so that drift affects all
+    alike; reports ratios.
 
     python tools/benchmark/bench_co_training.py iteration --batch 128 --repeats 30
+    python tools/benchmark/bench_co_training.py iteration --network preactresnet18 \
+        --learners RoLR+NegScale --repeats 10
+
+similarity: after an accuracy run, NegScale's pair-similarity statistic (same class, small
+    and large pLCA; tools/analysis/similarity_stats.py) of each final model's net1 on the
+    CIFAR-10 test set.
+
+    python tools/benchmark/bench_co_training.py similarity DATA_ROOT --methods RoLR RoLR+NegScale
 
 DATA_ROOT holds cifar-10-batches-py/ (``python ../shared/data/make_cifar10.py DATA_ROOT``).
 """
@@ -46,11 +55,12 @@ METHODS = {
     'DivideMix': 'configs/dividemix/dividemix_smallcnn_cifar10_sym50.py',
     'RoLR': 'configs/rolr/rolr_smallcnn_cifar10_sym50.py',
     'CCL': 'configs/ccl/ccl_smallcnn_cifar10_sym50.py',
+    'RoLR+NegScale': 'configs/negscale/negscale_rolr_smallcnn_cifar10_sym50.py',
 }
 
 
 def _slug(name):
-    return name.lower().replace('-', '')
+    return name.lower().replace('-', '').replace('+', '_')
 
 
 def _train(name, config, work_dir, opts):
@@ -198,14 +208,25 @@ def iteration(args):
     init_default_scope('mmnoisy')
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    network = dict(type='NoisyClassifier', backbone=dict(type='SmallCNN', widths=(32, 64, 128)),
-                   neck=dict(type='GlobalAveragePooling'),
-                   head=dict(type='LinearClsHead', num_classes=10, in_channels=128))
+    if args.network == 'preactresnet18':
+        network = dict(type='NoisyClassifier', backbone=dict(type='PreActResNet', depth=18),
+                       neck=dict(type='GlobalAveragePooling'),
+                       head=dict(type='LinearClsHead', num_classes=10, in_channels=512))
+    else:
+        network = dict(type='NoisyClassifier',
+                       backbone=dict(type='SmallCNN', widths=(32, 64, 128)),
+                       neck=dict(type='GlobalAveragePooling'),
+                       head=dict(type='LinearClsHead', num_classes=10, in_channels=128))
+    negscale = [dict(type='NegScale', taxonomy='cifar10')]
     learners = {
         'RoLR': dict(type='RoLR'), 'CCL': dict(type='CCL'),
         'CCL weak_view_grad': dict(type='CCL', weak_view_grad=True),
         'DivideMix': dict(type='DivideMix'), 'Co-teaching': dict(type='CoTeaching'),
+        'RoLR+NegScale': dict(type='RoLR', aux_losses=negscale),
+        'DivideMix+NegScale': dict(type='DivideMix', aux_losses=negscale),
     }
+    if args.learners:
+        learners = {k: v for k, v in learners.items() if k in args.learners or k == 'RoLR'}
     b = args.batch
     views = [torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8) for _ in range(2)]
     from mmpretrain.structures import DataSample
@@ -240,6 +261,27 @@ def iteration(args):
               f'ratio of medians {statistics.median(times[name]) / base:.3f})')
 
 
+def similarity(args):
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+    from similarity_stats import main as stats_main
+    rows = {}
+    for name, config in METHODS.items():
+        if args.methods and name not in args.methods:
+            continue
+        work_dir = osp.join(args.work_dir, _slug(name))
+        ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
+                       key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
+        if not ckpts:
+            print(f'{name}: no checkpoint in {work_dir}')
+            continue
+        print(f'== {name} ({osp.basename(ckpts[-1])})', flush=True)
+        rows[name] = stats_main([osp.join(ROOT, config), ckpts[-1], '--taxonomy', 'cifar10',
+                                 '--cfg-options',
+                                 f'test_dataloader.dataset.data_root={args.data_root}'])
+    with open(osp.join(args.work_dir, 'similarity.json'), 'w') as f:
+        json.dump(rows, f, indent=1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -262,9 +304,15 @@ def main():
     it.add_argument('--batch', type=int, default=128)
     it.add_argument('--repeats', type=int, default=30)
     it.add_argument('--threads', type=int, default=1)
+    it.add_argument('--network', choices=['smallcnn', 'preactresnet18'], default='smallcnn')
+    it.add_argument('--learners', nargs='*', help='subset of the learners (RoLR is always run)')
+    sim = sub.add_parser('similarity')
+    sim.add_argument('data_root')
+    sim.add_argument('--methods', nargs='*')
+    sim.add_argument('--work-dir', default='work_dirs/bench_co_training')
     args = parser.parse_args()
-    dict(accuracy=accuracy, digits=digits, memorisation=memorisation,
-         iteration=iteration)[args.mode](args)
+    dict(accuracy=accuracy, digits=digits, memorisation=memorisation, iteration=iteration,
+         similarity=similarity)[args.mode](args)
 
 
 if __name__ == '__main__':
