@@ -490,3 +490,12 @@ def test_rolr_negscale_distributed_two_cpu_processes(tmp_path):
     for rank in (0, 1):
         text = (tmp_path / f'rank_check_{rank}.txt').read_text()
         assert text.strip() == 'net1 equal\nnet2 equal\ntrust equal', text
+
+
+def test_digits_demo_brings_its_own_tree():
+    cfg = Config.fromfile(f'{ROOT}/configs/demo/negscale_rolr_smallcnn_digits_sym40.py')
+    plugin = MODELS.build(cfg.model.aux_losses[0])
+    assert plugin.classes == tuple(str(i) for i in range(10))
+    assert plugin.taxonomy.levels() == [2, 4, 6]
+    d = plugin.taxonomy.plca_matrix()
+    assert d[0, 6] == 2 and d[0, 2] == 4 and d[0, 1] == 6

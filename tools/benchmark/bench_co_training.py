@@ -126,6 +126,7 @@ DIGITS = {
     'DivideMix': 'configs/demo/dividemix_smallcnn_digits_sym40.py',
     'RoLR': 'configs/demo/rolr_smallcnn_digits_sym40.py',
     'CCL': 'configs/demo/ccl_smallcnn_digits_sym40.py',
+    'RoLR+NegScale': 'configs/demo/negscale_rolr_smallcnn_digits_sym40.py',
 }
 
 
@@ -134,6 +135,8 @@ def digits(args):
     with the same seeds (noise and run), mean and spread of the last-10-epoch accuracy."""
     results = {}
     for name, config in DIGITS.items():
+        if args.methods and name not in args.methods:
+            continue
         accs = []
         for seed in args.seeds:
             log = _train(name, config, osp.join(args.work_dir, f'{_slug(name)}_seed{seed}'),
@@ -295,6 +298,7 @@ def main():
     acc.add_argument('--work-dir', default='work_dirs/bench_co_training')
     dig = sub.add_parser('digits')
     dig.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
+    dig.add_argument('--methods', nargs='*')
     dig.add_argument('--work-dir', default='work_dirs/bench_co_training_digits')
     mem = sub.add_parser('memorisation')
     mem.add_argument('data_root')
