@@ -16,6 +16,8 @@ SIGNALS = {
     'cos_dist': ('float16', 'class_weights', 'classes'),  # d^ to every class, HMW Eq. 10-11
     'cos_margin': ('float16', 'class_weights', 1),        # hyperspherical M~ (min-search)
     'cos_topk_margin': ('float16', 'class_weights', 1),   # hyperspherical U~ (<= 0)
+    'prob_margin': ('float16', 'logits', 1),      # M~ with d = -softmax (HMW, non-spherical)
+    'prob_topk_margin': ('float16', 'logits', 1),  # U~ with d = -softmax (<= 0)
     'pred': ('int16', 'logits', 1),              # predicted class
     'confidence': ('float16', 'logits', 1),      # max softmax
     'margin_sign': ('int2', 'logits', 1),        # DynaCor's quantised dynamics sign(M) (Eq. 1),
@@ -28,7 +30,7 @@ def check_signal_names(names, num_classes=None, topk=1):
     unknown = sorted(set(names) - set(SIGNALS))
     if unknown:
         raise ValueError(f'unknown per-sample signals {unknown}; known: {sorted(SIGNALS)}')
-    needs_topk = {'topk_margin', 'cos_topk_margin'} & set(names)
+    needs_topk = {'topk_margin', 'cos_topk_margin', 'prob_topk_margin'} & set(names)
     if needs_topk and num_classes is not None and topk + 2 > num_classes:
         raise ValueError(f'{sorted(needs_topk)} with topk={topk} need at least topk + 2 = '
                          f'{topk + 2} classes, the model has {num_classes}')
@@ -71,6 +73,15 @@ def compute_signals(names, logits, labels, features=None, class_weights=None, to
                 out['topk_margin'] = best_other - next_mean          # Eq. 6
             if 'margin_sign' in names:
                 out['margin_sign'] = torch.sign(margin).long()
+        if names & {'prob_margin', 'prob_topk_margin'}:
+            # the authors' non-spherical distances d = -p: min-search on d = max-search on p
+            prob = logits.softmax(dim=1)
+            best_other, next_mean = _best_other_and_next(prob, labels, topk)
+            p_y = prob.gather(1, labels[:, None]).squeeze(1)
+            if 'prob_margin' in names:
+                out['prob_margin'] = best_other - p_y                # d_y - d_o
+            if 'prob_topk_margin' in names:
+                out['prob_topk_margin'] = next_mean - best_other     # d_o - d_next <= 0
         if 'pred' in names or 'confidence' in names:
             prob = logits.softmax(dim=1)
             conf, pred = prob.max(dim=1)
