@@ -229,6 +229,13 @@ class SampleRecord:
             raise ValueError(f'{last} epochs of {name!r} asked for, {len(epochs)} recorded')
         return np.stack([self._read(net, name, e % self.history[name]) for e in epochs[-last:]])
 
+    def get_epoch(self, net, name, epoch):
+        """One completed, still held epoch of a signal: (N[, W])."""
+        if epoch not in self.recorded_epochs(net, name):
+            raise ValueError(f'epoch {epoch} of {name!r} is not held (held: '
+                             f'{self.recorded_epochs(net, name)})')
+        return self._read(net, name, epoch % self.history[name])
+
     def latest(self, net, name):
         return self.get(net, name, 1)[0]
 

@@ -1,10 +1,11 @@
 from .co_training_hook import CoTrainingHook
 from .gmm_confidence_hook import GMMConfidenceHook
+from .hmw_hook import HMWHook
 from .noisy_label_hook import NoisyLabelHook, check_num_classes
 from .resume_val_hook import ResumeValHook
 from .sample_record_hook import SampleRecordHook
 
 __all__ = [
-    'CoTrainingHook', 'GMMConfidenceHook', 'NoisyLabelHook', 'ResumeValHook', 'SampleRecordHook',
-    'check_num_classes'
+    'CoTrainingHook', 'GMMConfidenceHook', 'HMWHook', 'NoisyLabelHook', 'ResumeValHook',
+    'SampleRecordHook', 'check_num_classes'
 ]

@@ -1,0 +1,121 @@
+"""``HMWHook``: HMW's per-sample weights (Zhang et al., AAAI 2024, Eq. 13) from the record.
+
+Each epoch's margins are recorded by ``SampleRecordHook`` (hyperspherical: ``cos_margin`` and
+``cos_topk_margin``; otherwise ``prob_margin`` and ``prob_topk_margin``; ``mode='online'``
+records them from the training forward, as the authors' code does, from epoch 0). After every
+epoch (online) or after the epoch's pass (mode='pass') this hook turns the newly recorded epoch
+into a slice (Eq. 12), adds it to the running IAM (Eq. 7-9, :class:`mmnoisy.selection.hmw.IAMAccumulator`), and from
+``warmup_epochs`` on hands the IAM to the model as ``sample_weights``, which
+``NoisyClassifier.loss`` multiplies into each sample's loss (CE, SCE, GCE: mean(loss * w)).
+The running sums are saved in checkpoints, so a resumed run weights as the uninterrupted one.
+"""
+import torch
+from mmengine.hooks import Hook
+
+from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.registry import HOOKS
+from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
+
+CHECKPOINT_KEY = 'hmw_iam'
+
+
+@HOOKS.register_module()
+class HMWHook(Hook):
+    """Args:
+        alpha, beta (float): the scales of Eq. 12 (paper: 100 for CE and SCE on CIFAR).
+        warmup_epochs (int): the first epoch whose loss is weighted (authors: 10 on CIFAR-10,
+            30 on CIFAR-100); slices are accumulated from the first recorded epoch.
+        hyperspherical (bool): cosine distances to the classifier's class weights (Eq. 10-11);
+            False: the authors' non-spherical variant, distances -softmax.
+        anneal (bool): the cosine-annealed softmax over epochs (Eq. 8-9); False: all recorded
+            epochs count the same.
+        use_aum (bool): the AUM term of Eq. 12; False: the TKUM term alone.
+        net (str): the recorded network whose weights are set (single network: 'net').
+    The top-k of the TKUM term is the record's ``topk`` (``SampleRecordHook(topk=1)``, the
+    paper's k = 1).
+    """
+    priority = 'NORMAL'  # after SampleRecordHook (ABOVE_NORMAL)
+
+    def __init__(self, alpha=100.0, beta=100.0, warmup_epochs=0, hyperspherical=True,
+                 anneal=True, use_aum=True, net='net'):
+        if alpha < 0 or beta < 0:
+            raise ValueError(f'alpha and beta must be >= 0, got alpha={alpha}, beta={beta}')
+        if int(warmup_epochs) < 0:
+            raise ValueError(f'warmup_epochs must be >= 0, got {warmup_epochs}')
+        self.alpha, self.beta, self.warmup_epochs = float(alpha), float(beta), int(warmup_epochs)
+        self.hyperspherical, self.anneal, self.use_aum = bool(hyperspherical), bool(anneal), \
+            bool(use_aum)
+        self.net = net
+        self.signals = ('cos_margin', 'cos_topk_margin') if hyperspherical else \
+            ('prob_margin', 'prob_topk_margin')
+        self.acc = None
+        self.is_noisy = None
+
+    def before_run(self, runner):
+        if built_loop(runner, 'train') is None:
+            return
+        model = unwrap(runner.model)
+        if not hasattr(model, 'sample_weights'):
+            raise TypeError(f'HMWHook weights the loss of a NoisyClassifier, not '
+                            f'{type(model).__name__}')
+        if self.hyperspherical and (not hasattr(model, 'class_weights') or
+                                    model.class_weights() is None):
+            raise ValueError('HMW in hyperspherical mode needs a head with class weights (a '
+                             'linear classifier, Eq. 10); use HMWHook(hyperspherical=False)')
+        record = getattr(model, 'sample_record', None)
+        missing = [s for s in self.signals if record is None or s not in record.history]
+        if missing:
+            raise ValueError(f'HMWHook needs the per-sample record of {list(self.signals)}: add '
+                             "dict(type='SampleRecordHook', mode='online', signals=dict("
+                             f"{', '.join(s + '=1' for s in self.signals)})) to custom_hooks")
+        if self.net not in record.nets:
+            raise ValueError(f'HMWHook(net={self.net!r}): the record has {list(record.nets)}')
+        if self.warmup_epochs >= runner.max_epochs:
+            raise ValueError(f'warmup_epochs ({self.warmup_epochs}) must be < max_epochs '
+                             f'({runner.max_epochs})')
+        self.acc = IAMAccumulator(record.num_samples, runner.max_epochs, self.anneal)
+        noisy = find_noisy_dataset(runner.train_dataloader.dataset)
+        if noisy is not None and noisy.noise.clean_labels is not None:
+            self.is_noisy = torch.as_tensor(noisy.noise.is_noisy, dtype=torch.bool)  # logs only
+
+    def _accumulate(self, record):
+        """Add the completed epochs the record holds that the IAM has not seen yet."""
+        for e in record.recorded_epochs(self.net, self.signals[0]):
+            if e + 1 not in self.acc.epochs:
+                margin, topk = (record.get_epoch(self.net, s, e) for s in self.signals)
+                self.acc.update(hm_slice(margin, topk, self.alpha, self.beta, self.use_aum),
+                                e + 1)
+
+    def after_train_epoch(self, runner):
+        # online recording: the epoch that just ended, synced by SampleRecordHook
+        # (ABOVE_NORMAL) a moment ago and overwritten when the next epoch begins
+        if self.acc is not None:
+            self._accumulate(unwrap(runner.model).sample_record)
+
+    def before_train_epoch(self, runner):
+        if self.acc is None:
+            return
+        model = unwrap(runner.model)
+        self._accumulate(model.sample_record)  # mode='pass': this epoch's pass
+        if runner.epoch >= self.warmup_epochs and self.acc.epochs:
+            model.sample_weights = self.acc.weights()
+            self._log(runner, model.sample_weights)
+
+    def _log(self, runner, weights):
+        text = f'HMW epoch {runner.epoch + 1}: mean weight {weights.mean():.4f}'
+        if self.is_noisy is not None and self.is_noisy.any() and (~self.is_noisy).any():
+            text += (f', clean samples {weights[~self.is_noisy].mean():.4f}, mislabelled '
+                     f'{weights[self.is_noisy].mean():.4f}')
+        runner.logger.info(text)
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        if self.acc is not None:
+            checkpoint[CHECKPOINT_KEY] = self.acc.state_dict()
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        if self.acc is None or not getattr(runner, '_resume', False):
+            return
+        if CHECKPOINT_KEY not in checkpoint:
+            raise ValueError('resuming an HMW run from a checkpoint without its IAM')
+        self.acc.load_state_dict(checkpoint[CHECKPOINT_KEY])
