@@ -33,3 +33,25 @@ class RankCheckHook(Hook):
         lines.append(f"trust {'equal' if torch.equal(ref, tables) else 'DIFFERENT'}")
         with open(osp.join(runner.work_dir, f'rank_check_{get_rank()}.txt'), 'w') as f:
             f.write('\n'.join(lines) + '\n')
+
+
+@HOOKS.register_module()
+class WeightCheckHook(Hook):
+    """After training: whether every rank holds rank 0's single network and per-sample
+    weights (HMW), written to {work_dir}/weight_check_{rank}.txt."""
+    priority = 'LOWEST'
+
+    def after_train(self, runner):
+        model = unwrap(runner.model)
+        same = True
+        for p in model.parameters():
+            ref = p.detach().clone()
+            broadcast(ref, 0)
+            same &= torch.equal(ref, p.detach())
+        weights = model.sample_weights.clone()
+        ref = weights.clone()
+        broadcast(ref, 0)
+        lines = [f"net {'equal' if same else 'DIFFERENT'}",
+                 f"weights {'equal' if torch.equal(ref, weights) else 'DIFFERENT'}"]
+        with open(osp.join(runner.work_dir, f'weight_check_{get_rank()}.txt'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
