@@ -254,3 +254,52 @@ def test_hmw_distributed_two_cpu_processes(tmp_path):
     for rank in (0, 1):
         text = (tmp_path / f'weight_check_{rank}.txt').read_text()
         assert text.strip() == 'net equal\nweights equal', text
+
+
+def test_normalized_logits_option():
+    """The authors' weighted path: CE on l2-normalised logits, times the weights."""
+    import torch.nn.functional as F
+    from mmpretrain.structures import DataSample
+
+    from mmengine.registry import init_default_scope
+
+    import mmnoisy.all_modules  # noqa: F401
+    from mmnoisy.registry import MODELS
+    init_default_scope('mmnoisy')
+    torch.manual_seed(0)
+    model = MODELS.build(dict(type='NoisyClassifier',
+                              backbone=dict(type='SmallCNN', in_channels=1, widths=(8, )),
+                              neck=dict(type='GlobalAveragePooling'),
+                              head=dict(type='LinearClsHead', num_classes=4, in_channels=8)))
+    x = torch.rand(6, 1, 8, 8)
+    samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % 4) for i in range(6)]
+    labels = torch.arange(6) % 4
+    model.sample_weights = torch.linspace(0.1, 1.0, 6)
+    _, logits = model.features_and_logits(x)
+    plain = model.loss(x, samples)['loss']
+    assert plain.item() == pytest.approx(
+        (F.cross_entropy(logits, labels, reduction='none') * model.sample_weights).mean().item(),
+        rel=1e-5)
+    model.normalize_weighted_logits = True
+    normed = model.loss(x, samples)['loss']
+    assert normed.item() == pytest.approx((F.cross_entropy(
+        F.normalize(logits, dim=1), labels, reduction='none') * model.sample_weights).mean().item(),
+        rel=1e-5)
+    model.sample_weights = None  # unweighted (warm-up): the ordinary logits
+    assert model.loss(x, samples)['loss'].item() == pytest.approx(
+        F.cross_entropy(logits, labels).item(), rel=1e-5)
+
+
+def test_hook_switches_the_normalized_logits_on(tmp_path):
+    from mmnoisy.compat import safe_torch_load
+    opts = ['train_cfg.max_epochs=3', 'param_scheduler.T_max=3', 'custom_hooks.1.warmup_epochs=1',
+            'default_hooks.checkpoint.max_keep_ckpts=5']
+    _run(tmp_path / 'a', *opts)
+    _run(tmp_path / 'b', *opts, 'custom_hooks.1.normalized_logits=True')
+    a = safe_torch_load(str(tmp_path / 'a' / 'epoch_3.pth'))['state_dict']
+    b = safe_torch_load(str(tmp_path / 'b' / 'epoch_3.pth'))['state_dict']
+    assert not torch.equal(a['head.fc.weight'], b['head.fc.weight'])
+    # the same until the weighting starts
+    a1 = safe_torch_load(str(tmp_path / 'a' / 'epoch_1.pth'))['state_dict']
+    b1 = safe_torch_load(str(tmp_path / 'b' / 'epoch_1.pth'))['state_dict']
+    assert torch.equal(a1['head.fc.weight'], b1['head.fc.weight'])

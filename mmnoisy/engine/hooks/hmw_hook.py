@@ -32,13 +32,15 @@ class HMWHook(Hook):
             epochs count the same.
         use_aum (bool): the AUM term of Eq. 12; False: the TKUM term alone.
         net (str): the recorded network whose weights are set (single network: 'net').
+        normalized_logits (bool): compute the weighted loss on l2-normalised logits, as the
+            authors' code does in its weighted path (not in the paper; default False).
     The top-k of the TKUM term is the record's ``topk`` (``SampleRecordHook(topk=1)``, the
     paper's k = 1).
     """
     priority = 'NORMAL'  # after SampleRecordHook (ABOVE_NORMAL)
 
     def __init__(self, alpha=100.0, beta=100.0, warmup_epochs=0, hyperspherical=True,
-                 anneal=True, use_aum=True, net='net'):
+                 anneal=True, use_aum=True, net='net', normalized_logits=False):
         if alpha < 0 or beta < 0:
             raise ValueError(f'alpha and beta must be >= 0, got alpha={alpha}, beta={beta}')
         if int(warmup_epochs) < 0:
@@ -46,7 +48,7 @@ class HMWHook(Hook):
         self.alpha, self.beta, self.warmup_epochs = float(alpha), float(beta), int(warmup_epochs)
         self.hyperspherical, self.anneal, self.use_aum = bool(hyperspherical), bool(anneal), \
             bool(use_aum)
-        self.net = net
+        self.net, self.normalized_logits = net, bool(normalized_logits)
         self.signals = ('cos_margin', 'cos_topk_margin') if hyperspherical else \
             ('prob_margin', 'prob_topk_margin')
         self.acc = None
@@ -75,6 +77,7 @@ class HMWHook(Hook):
             raise ValueError(f'warmup_epochs ({self.warmup_epochs}) must be < max_epochs '
                              f'({runner.max_epochs})')
         self.acc = IAMAccumulator(record.num_samples, runner.max_epochs, self.anneal)
+        model.normalize_weighted_logits = self.normalized_logits
         noisy = find_noisy_dataset(runner.train_dataloader.dataset)
         if noisy is not None and noisy.noise.clean_labels is not None:
             self.is_noisy = torch.as_tensor(noisy.noise.is_noisy, dtype=torch.bool)  # logs only

@@ -1,5 +1,6 @@
 """A single-network classifier that takes per-sample loss weights and exposes features."""
 import torch
+import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 
 from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
@@ -34,6 +35,8 @@ class NoisyClassifier(ImageClassifier):
         super().__init__(*args, **kwargs)
         self.aux_losses = build_aux_losses(aux_losses, getattr(self.head, 'num_classes', None))
         self.sample_weights = None
+        # HMW code's hidden detail: the weighted loss on l2-normalised logits (HMWHook option)
+        self.normalize_weighted_logits = False
         self.sample_record = None
         self.record_online = False
         self.trust_tables = {}
@@ -82,7 +85,10 @@ class NoisyClassifier(ImageClassifier):
             labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
             record.record_batch('net', [s.sample_idx for s in data_samples], logits, labels,
                                 self._pooled(feats), self.class_weights())
-        losses = self.head._get_loss(logits, data_samples, **kwargs)
+        loss_logits = logits
+        if sample_weight is not None and self.normalize_weighted_logits:
+            loss_logits = F.normalize(logits, dim=1)
+        losses = self.head._get_loss(loss_logits, data_samples, **kwargs)
         if self.aux_losses:
             labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
             aux, parts = aux_loss_terms(self.aux_losses, self._pooled(feats), logits, labels)
