@@ -89,3 +89,13 @@ RANK_CHECK_HOOKS = (
     "       pipeline='train_weak', signals=dict(loss=1)),\n"
     "  dict(type='GMMConfidenceHook', signal='loss', begin_epoch='warmup'),\n"
     "  dict(type='RankCheckHook')]\n")
+
+
+def dist_train(config, work_dir, *cfg_options):
+    """tools/dist_train.sh with 2 CPU processes on a free port; checks that the run was
+    distributed and returns its log."""
+    proc = run_tool('bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir),
+                    '--cfg-options', *cfg_options, env={'PORT': free_port()})
+    log = proc.stdout + proc.stderr
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log, log[-3000:]
+    return log

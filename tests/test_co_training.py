@@ -15,7 +15,7 @@ from mmnoisy.datasets import MultiPassSampler
 from mmnoisy.engine.optimizers import CoTrainingOptimWrapperConstructor
 from mmnoisy.models.losses import uniform_prior_penalty
 from mmnoisy.registry import MODELS
-from tests.conftest import RANK_CHECK_HOOKS, ROOT, free_port, run_tool
+from tests.conftest import RANK_CHECK_HOOKS, ROOT, dist_train, run_tool
 
 init_default_scope('mmnoisy')
 
@@ -332,11 +332,8 @@ def test_ccl_distributed_two_cpu_processes(tmp_path):
     cfg = tmp_path / 'ccl_dist.py'
     cfg.write_text(f"_base_ = ['{ROOT}/{DEMOS['CCL']}']\n"
                    + RANK_CHECK_HOOKS)
-    proc = run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(tmp_path),
-                    '--cfg-options', 'train_cfg.max_epochs=3', 'model.warmup_epochs=1',
-                    'param_scheduler.T_max=3', env={'PORT': free_port()})
-    log = proc.stdout + proc.stderr
-    assert 'Distributed training: True' in log and 'GPU number: 2' in log, log[-3000:]
+    log = dist_train(cfg, tmp_path, 'train_cfg.max_epochs=3', 'model.warmup_epochs=1',
+                     'param_scheduler.T_max=3')
     assert 'MMSeparateDistributedDataParallel' in log or (tmp_path / 'epoch_3.pth').is_file()
     # both networks stayed identical across ranks (gradients synchronised), and the GMM
     # confidence tables every rank trained with were the same

@@ -237,7 +237,7 @@ def test_table_1_is_covered():
 def test_hmw_distributed_two_cpu_processes(tmp_path):
     """CE + HMW under dist_train.sh with 2 CPU processes: each rank records its half of the
     data, the record is merged after every epoch, and both ranks end with the same weights."""
-    from tests.conftest import free_port
+    from tests.conftest import dist_train
     cfg = tmp_path / 'hmw_dist.py'
     cfg.write_text(f"_base_ = ['{ROOT}/{DEMO}']\n"
                    "custom_imports = dict(imports=['tests.rank_check_hook'])\n"
@@ -245,11 +245,7 @@ def test_hmw_distributed_two_cpu_processes(tmp_path):
                    "                     signals=dict(cos_margin=1, cos_topk_margin=1)),\n"
                    "  dict(type='HMWHook', alpha=100.0, beta=100.0, warmup_epochs=1),\n"
                    "  dict(type='WeightCheckHook')]\n")
-    proc = run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(tmp_path),
-                    '--cfg-options', 'train_cfg.max_epochs=3', 'param_scheduler.T_max=3',
-                    env={'PORT': free_port()})
-    log = proc.stdout + proc.stderr
-    assert 'Distributed training: True' in log and 'GPU number: 2' in log, log[-3000:]
+    log = dist_train(cfg, tmp_path, 'train_cfg.max_epochs=3', 'param_scheduler.T_max=3')
     assert [int(e) for e, *_ in _weight_lines(log)] == [2, 3], log[-3000:]
     for rank in (0, 1):
         text = (tmp_path / f'weight_check_{rank}.txt').read_text()

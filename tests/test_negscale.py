@@ -23,7 +23,7 @@ from mmnoisy.models.plugins import NegScale
 from mmnoisy.registry import MODELS
 from mmnoisy.taxonomy import ClassTaxonomy, build_taxonomy
 from mmnoisy.taxonomy import trees
-from tests.conftest import RANK_CHECK_HOOKS, ROOT, free_port, run_tool, write_cifar10
+from tests.conftest import RANK_CHECK_HOOKS, ROOT, dist_train, run_tool, write_cifar10
 
 init_default_scope('mmnoisy')
 
@@ -481,11 +481,8 @@ def test_rolr_negscale_distributed_two_cpu_processes(tmp_path):
     cfg.write_text(f"_base_ = ['{ROOT}/configs/demo/rolr_smallcnn_digits_sym40.py']\n"
                    f"model = dict(aux_losses=[dict(type='NegScale', taxonomy={DIGIT_TREE})])\n"
                    + RANK_CHECK_HOOKS)
-    proc = run_tool('bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(tmp_path),
-                    '--cfg-options', 'train_cfg.max_epochs=2', 'model.warmup_epochs=1',
-                    'param_scheduler.T_max=2', env={'PORT': free_port()})
-    log = proc.stdout + proc.stderr
-    assert 'Distributed training: True' in log and 'GPU number: 2' in log, log[-3000:]
+    log = dist_train(cfg, tmp_path, 'train_cfg.max_epochs=2', 'model.warmup_epochs=1',
+                     'param_scheduler.T_max=2')
     assert re.search(r'net1\.negscale\.snop: [\d.]+', log), log[-3000:]
     for rank in (0, 1):
         text = (tmp_path / f'rank_check_{rank}.txt').read_text()
