@@ -8,6 +8,7 @@ edge per line, so WordNet hierarchies can be brought as they are) or the built-i
 """
 import os.path as osp
 import pickle
+from collections import Counter
 
 import numpy as np
 
@@ -192,7 +193,7 @@ class ClassTaxonomy:
         if missing:
             raise ValueError(f'the taxonomy lacks {len(missing)} of the {len(classes)} classes: '
                              f'{missing[:10]}{" ..." if len(missing) > 10 else ""}')
-        dup = sorted({c for c in classes if list(classes).count(c) > 1})
+        dup = sorted(c for c, n in Counter(classes).items() if n > 1)
         if dup:
             raise ValueError(f'classes {dup} appear more than once')
 

@@ -81,8 +81,10 @@ class NoisyClassifier(ImageClassifier):
             kwargs['weight'] = sample_weight
         logits = self.head(feats)
         record = self.sample_record
-        if self.record_online and record is not None and record.active:
+        recording = self.record_online and record is not None and record.active
+        if recording or self.aux_losses:
             labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
+        if recording:
             record.record_batch('net', [s.sample_idx for s in data_samples], logits, labels,
                                 self._pooled(feats), self.class_weights())
         loss_logits = logits
@@ -90,7 +92,6 @@ class NoisyClassifier(ImageClassifier):
             loss_logits = F.normalize(logits, dim=1)
         losses = self.head._get_loss(loss_logits, data_samples, **kwargs)
         if self.aux_losses:
-            labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
             aux, parts = aux_loss_terms(self.aux_losses, self._pooled(feats), logits, labels)
             # the sum is a 'loss' key (optimised); the parts are logged only
             parts = {k.replace('.', '_'): v for k, v in parts.items() if not k.endswith('.loss')}
