@@ -27,6 +27,11 @@ iteration: the cost of one training iteration of CCL against RoLR (and DivideMix
     python tools/benchmark/bench_co_training.py iteration --network preactresnet18 \
         --learners RoLR+NegScale --repeats 10
 
+negscale-loss: forward + backward of NegScale's loss alone (SNOP + DCSA, CIFAR-10 tree, random
+    labels and non-negative features) for a few batch sizes and feature widths.
+
+    OMP_NUM_THREADS=1 python tools/benchmark/bench_co_training.py negscale-loss
+
 similarity: after an accuracy run, NegScale's pair-similarity statistic (same class, small
     and large pLCA; tools/analysis/similarity_stats.py) of each final model's net1 on the
     CIFAR-10 test set.
@@ -264,6 +269,29 @@ def iteration(args):
               f'ratio of medians {statistics.median(times[name]) / base:.3f})')
 
 
+def negscale_loss_cost(args):
+    import torch
+
+    from mmnoisy.models.losses.negscale import negscale_loss
+    from mmnoisy.taxonomy import build_taxonomy
+    torch.set_num_threads(args.threads)
+    dist = torch.as_tensor(build_taxonomy('cifar10').plca_matrix())
+    g = torch.Generator().manual_seed(0)
+    for b, d in ((128, 512), (448, 512), (448, 128)):
+        feats = torch.rand(b, d, generator=g).requires_grad_()
+        labels = torch.randint(0, 10, (b, ), generator=g)
+        logits = torch.randn(b, 10, generator=g)
+        for _ in range(2):  # warm-up
+            negscale_loss(feats, logits, labels, dist)['loss'].backward()
+        start = time.perf_counter()
+        for _ in range(args.repeats):
+            out = negscale_loss(feats, logits, labels, dist)
+            out['loss'].backward()
+        ms = (time.perf_counter() - start) / args.repeats * 1000
+        print(f'B = {b}, d = {d}: {ms:.1f} ms forward + backward ({int(out["num_neg"])} negative, '
+              f'{int(out["num_sim"])} related pairs)')
+
+
 def similarity(args):
     sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
     from similarity_stats import main as stats_main
@@ -310,13 +338,17 @@ def main():
     it.add_argument('--threads', type=int, default=1)
     it.add_argument('--network', choices=['smallcnn', 'preactresnet18'], default='smallcnn')
     it.add_argument('--learners', nargs='*', help='subset of the learners (RoLR is always run)')
+    nl = sub.add_parser('negscale-loss')
+    nl.add_argument('--repeats', type=int, default=10)
+    nl.add_argument('--threads', type=int, default=1)
     sim = sub.add_parser('similarity')
     sim.add_argument('data_root')
     sim.add_argument('--methods', nargs='*')
     sim.add_argument('--work-dir', default='work_dirs/bench_co_training')
     args = parser.parse_args()
-    dict(accuracy=accuracy, digits=digits, memorisation=memorisation, iteration=iteration,
-         similarity=similarity)[args.mode](args)
+    {'accuracy': accuracy, 'digits': digits, 'memorisation': memorisation,
+     'iteration': iteration, 'similarity': similarity,
+     'negscale-loss': negscale_loss_cost}[args.mode](args)
 
 
 if __name__ == '__main__':

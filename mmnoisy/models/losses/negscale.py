@@ -72,6 +72,11 @@ def _unit(feats):
                        else feats, dim=1)
 
 
+def _gram(feats):
+    f = _unit(feats)
+    return f @ f.t()
+
+
 def snop_loss(feats, negative, confidence, reduction='mean'):
     """Eq. 6 = Eq. 3 (global) + Eq. 4 (local). Returns (global, local).
 
@@ -81,21 +86,27 @@ def snop_loss(feats, negative, confidence, reduction='mean'):
         confidence (Tensor): (B,) c_i of Eq. 5 (treated as constants).
     """
     _check_reduction(reduction)
-    num = int(negative.sum())
-    if num == 0:
+    if not negative.any():
         z = _zero(feats)
         return z, z
-    f = _unit(feats)
-    gram = f @ f.t()
-    neg = (negative | negative.t()).float()
+    return _snop(_gram(feats), negative, confidence, reduction)
+
+
+def _snop(gram, negative, confidence, reduction):
+    """``snop_loss`` on the Gram matrix of the normalised features."""
+    num = int(negative.sum())
+    if num == 0:
+        z = _zero(gram)
+        return z, z
+    neg = (negative | negative.t()).to(gram.dtype)
     # ||f_i - f_j||^2 = 2 - 2 f_i.f_j for unit vectors; clamped for identical features
     inv_sq = neg / (2 - 2 * gram).clamp_min(_EPS)
     lap = torch.diag(inv_sq.sum(1)) - inv_sq
     k = lap @ gram
     glob = ((k * k.t()).sum() - 2 * k.diagonal().sum() + num).clamp_min(0)
-    c = confidence.detach().to(f.dtype)
+    c = confidence.detach().to(gram.dtype)
     w = (1 - c)[:, None] * (1 - c)[None, :]
-    local = (w * gram.pow(2) * negative.float()).sum()
+    local = (w * gram.pow(2) * negative.to(gram.dtype)).sum()
     if reduction == 'mean':
         glob, local = glob / num**2, local / num
     return glob, local
@@ -106,18 +117,23 @@ def dcsa_loss(feats, related, negative, reduction='mean', detach_bound=True):
     1 - delta is a constant of the step (DCSA moves related pairs only; SNOP moves the
     negative ones)."""
     _check_reduction(reduction)
+    if not related.any():
+        return _zero(feats)
+    return _dcsa(_gram(feats), related, negative, reduction, detach_bound)
+
+
+def _dcsa(sim, related, negative, reduction, detach_bound):
+    """``dcsa_loss`` on the cosine similarities (the Gram matrix of normalised features)."""
     num = int(related.sum())
     if num == 0:
-        return _zero(feats)
-    f = _unit(feats)
-    sim = f @ f.t()
+        return _zero(sim)
     neg = negative | negative.t()
     anchored = sim.masked_fill(~neg, float('-inf')).amax(1)
     entangle = torch.where(neg.any(1), anchored, torch.zeros_like(anchored))
     delta = (entangle[:, None] + entangle[None, :]) / 2
     if detach_bound:
         delta = delta.detach()
-    hinge = F.relu(sim - (1 - delta)).pow(2) * related.float()
+    hinge = F.relu(sim - (1 - delta)).pow(2) * related.to(sim.dtype)
     total = hinge.sum()
     return total / num if reduction == 'mean' else total
 
@@ -137,9 +153,11 @@ def negscale_loss(feats, logits, labels, dist, eta_min=3, eta_max=5, lambda_snop
         negative = random_negative_pairs(labels, int(negative.sum()), generator)
     with torch.no_grad():
         confidence = logits.detach().float().softmax(1).amax(1)
-    glob, local = snop_loss(feats, negative, confidence, reduction)
+    _check_reduction(reduction)
+    gram = _gram(feats)  # one Gram matrix serves both terms
+    glob, local = _snop(gram, negative, confidence, reduction)
     snop = glob + local
-    dcsa = dcsa_loss(feats, related, negative, reduction, detach_bound)
+    dcsa = _dcsa(gram, related, negative, reduction, detach_bound)
     loss = lambda_snop * snop + mu_dcsa * dcsa
     return dict(loss=loss, snop=snop, snop_global=glob, snop_local=local, dcsa=dcsa,
                 num_neg=feats.new_tensor(float(negative.sum())),
