@@ -13,7 +13,7 @@ from PIL import Image, ImageEnhance, ImageOps
 
 from mmnoisy.registry import TRANSFORMS
 
-NOISE_META_KEYS = ('clean_label', 'is_noisy')
+NOISE_META_KEYS = ('clean_label', 'is_noisy', 'is_copy', 'source_idx')
 
 
 @TRANSFORMS.register_module()

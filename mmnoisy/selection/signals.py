@@ -18,6 +18,7 @@ SIGNALS = {
     'cos_topk_margin': ('float16', 'class_weights', 1),   # hyperspherical U~ (<= 0)
     'prob_margin': ('float16', 'logits', 1),      # M~ with d = -softmax (HMW, non-spherical)
     'prob_topk_margin': ('float16', 'logits', 1),  # U~ with d = -softmax (<= 0)
+    'prob': ('float16', 'logits', 'classes'),    # softmax (confident learning)
     'pred': ('int16', 'logits', 1),              # predicted class
     'confidence': ('float16', 'logits', 1),      # max softmax
     'margin_sign': ('int2', 'logits', 1),        # DynaCor's quantised dynamics sign(M) (Eq. 1),
@@ -72,7 +73,7 @@ def compute_signals(names, logits, labels, features=None, class_weights=None, to
             if 'topk_margin' in names:
                 out['topk_margin'] = best_other - next_mean          # Eq. 6
             if 'margin_sign' in names:
-                out['margin_sign'] = torch.sign(margin).long()
+                out['margin_sign'] = torch.where(margin >= 0, 1, -1)  # sign(0) = +1
         if names & {'prob_margin', 'prob_topk_margin'}:
             # the authors' non-spherical distances d = -p: min-search on d = max-search on p
             prob = logits.softmax(dim=1)
@@ -82,6 +83,8 @@ def compute_signals(names, logits, labels, features=None, class_weights=None, to
                 out['prob_margin'] = best_other - p_y                # d_y - d_o
             if 'prob_topk_margin' in names:
                 out['prob_topk_margin'] = next_mean - best_other     # d_o - d_next <= 0
+        if 'prob' in names:
+            out['prob'] = logits.softmax(dim=1)
         if 'pred' in names or 'confidence' in names:
             prob = logits.softmax(dim=1)
             conf, pred = prob.max(dim=1)

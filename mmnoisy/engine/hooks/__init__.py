@@ -1,4 +1,5 @@
 from .co_training_hook import CoTrainingHook
+from .detection_hook import NoisyLabelDetectionHook
 from .gmm_confidence_hook import GMMConfidenceHook
 from .hmw_hook import HMWHook
 from .noisy_label_hook import NoisyLabelHook, check_num_classes
@@ -6,6 +7,6 @@ from .resume_val_hook import ResumeValHook
 from .sample_record_hook import SampleRecordHook
 
 __all__ = [
-    'CoTrainingHook', 'GMMConfidenceHook', 'HMWHook', 'NoisyLabelHook', 'ResumeValHook',
+    'CoTrainingHook', 'GMMConfidenceHook', 'NoisyLabelDetectionHook', 'HMWHook', 'NoisyLabelHook', 'ResumeValHook',
     'SampleRecordHook', 'check_num_classes'
 ]

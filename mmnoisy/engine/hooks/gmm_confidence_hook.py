@@ -19,7 +19,7 @@ import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.datasets.corrupted_copy import training_label_info
 from mmnoisy.engine.utils import (built_loop, check_begin_epoch, resolve_begin_epoch,
                                   unwrap)
 from mmnoisy.registry import HOOKS
@@ -74,9 +74,9 @@ class GMMConfidenceHook(Hook):
             raise ValueError(f'GMMConfidenceHook averages {self.average_last} epochs of '
                              f'{self.signal!r} but the record keeps '
                              f'{record.history[self.signal]}')
-        noisy = find_noisy_dataset(runner.train_dataloader.dataset)
-        if noisy is not None and noisy.noise.clean_labels is not None:
-            self.is_noisy = noisy.noise.is_noisy  # metrics only
+        noisy, clean, _ = training_label_info(runner.train_dataloader.dataset)
+        if clean is not None:
+            self.is_noisy = noisy != clean  # metrics only
 
     def before_train_epoch(self, runner):
         model = unwrap(runner.model)

@@ -12,7 +12,7 @@ The running sums are saved in checkpoints, so a resumed run weights as the unint
 import torch
 from mmengine.hooks import Hook
 
-from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.datasets.corrupted_copy import training_label_info
 from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
@@ -78,9 +78,9 @@ class HMWHook(Hook):
                              f'({runner.max_epochs})')
         self.acc = IAMAccumulator(record.num_samples, runner.max_epochs, self.anneal)
         model.normalize_weighted_logits = self.normalized_logits
-        noisy = find_noisy_dataset(runner.train_dataloader.dataset)
-        if noisy is not None and noisy.noise.clean_labels is not None:
-            self.is_noisy = torch.as_tensor(noisy.noise.is_noisy, dtype=torch.bool)  # logs only
+        noisy, clean, _ = training_label_info(runner.train_dataloader.dataset)
+        if clean is not None:
+            self.is_noisy = torch.as_tensor(noisy != clean, dtype=torch.bool)  # logs only
 
     def _accumulate(self, record):
         """Add the completed epochs the record holds that the IAM has not seen yet."""
