@@ -399,3 +399,61 @@ def test_inputs_file_round_trip(tmp_path):
     dyn[0, 0] = 0  # a missing epoch: stored as int8
     inp.save(str(tmp_path / 'j.npz'))
     assert np.array_equal(DetectionInputs.load(str(tmp_path / 'j.npz'))[0].dynamics, dyn)
+
+
+def test_encoder_shortcut_equals_the_plain_convolutions():
+    """The quantised-input shortcut (window table) gives the plain path's values and
+    gradients, edges and missing (0) values included."""
+    from mmnoisy.detection import DynamicsEncoder
+    torch.manual_seed(0)
+    enc = DynamicsEncoder(12, embed_dim=16)
+    for p in enc.parameters():
+        p.data += 0.1 * torch.randn_like(p)
+    x = torch.randint(-1, 2, (64, 12)).float()
+    plain, fast = enc(x, quantised=False), enc(x, quantised=True)
+    assert torch.allclose(plain, fast, atol=1e-5)
+    g_plain = torch.autograd.grad(plain.pow(2).sum(), list(enc.parameters()))
+    g_fast = torch.autograd.grad(enc(x, quantised=True).pow(2).sum(), list(enc.parameters()))
+    for a, b in zip(g_plain, g_fast):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+    # too short for a window of 7: the plain path, still the same function
+    short = DynamicsEncoder(4, embed_dim=8)
+    assert short(torch.ones(3, 4)).shape == (3, 8)
+    with pytest.raises(ValueError, match=r'takes \(B, 1, 12\) dynamics'):
+        enc(torch.ones(2, 11))
+
+
+def test_ddyna_s_dividemix_with_dynacor_selection(tmp_path):
+    """DDyna-S: DivideMix trains with DynaCor's q_clean from the peer's dynamics."""
+    proc = run_tool('tools/train.py', 'configs/demo/ddyna-s_dividemix_smallcnn_digits_sym40.py',
+                    '--work-dir', str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=4',
+                    'param_scheduler.T_max=4', 'model.warmup_epochs=2',
+                    'custom_hooks.2.dynacor.epochs=2')
+    log = proc.stdout + proc.stderr
+    lines = [l for l in log.splitlines() if 'selection epoch' in l]
+    assert any('selection epoch 3 net1 (DynaCor of net2)' in l for l in lines), log[-3000:]
+    assert any('selection epoch 4 net2 (DynaCor of net1)' in l for l in lines)
+    quality = json.loads((tmp_path / 'selection_quality.json').read_text())
+    last = quality['epochs'][-1]['net1']
+    assert last['dynacor']['dynamics_epochs'] == 4 and last['auroc'] > 0.6, last
+    cfg = tmp_path / 'no_copies.py'
+    cfg.write_text(f"_base_ = ['{ROOT}/configs/demo/dividemix_smallcnn_digits_sym40.py']\n"
+                   "custom_hooks = [dict(type='CoTrainingHook'), dict(type='SampleRecordHook',"
+                   " mode='pass', pipeline='test', signals=dict(margin_sign=None)),"
+                   " dict(type='DynaCorSelectionHook')]\n")
+    proc = run_tool('tools/train.py', str(cfg), '--work-dir', str(tmp_path / 'bad'), check=False)
+    assert proc.returncode != 0 and 'needs the corrupted copies' in proc.stderr + proc.stdout
+
+
+def test_detection_distributed_two_cpu_processes(tmp_path):
+    """Under dist_train.sh with 2 CPU processes every row (copies included) is recorded once
+    per epoch on one rank, the record is merged, and rank 0 writes the suspects."""
+    from tests.conftest import dist_train
+    log = dist_train(DEMO, tmp_path, 'train_cfg.max_epochs=3', 'param_scheduler.T_max=3',
+                     'custom_hooks.1.dynacor.epochs=2',
+                     "custom_hooks.1.methods=['dynacor','gmm']")
+    rec = np.load(tmp_path / 'sample_record.npz')
+    assert rec['net/margin_sign'].shape == (3, 1347 + 134)
+    assert np.isin(rec['net/margin_sign'], (-1, 1)).all()  # no row left unrecorded
+    rows = _read_csv(tmp_path / 'noisy_label_detection' / 'dynacor_suspects.csv')
+    assert len(rows) == 1347 and 'noisy-label detection (final) dynacor' in log

@@ -7,8 +7,14 @@ encoder: the encoder stage (``fit_dynacor``: 15 epochs, batch 1024, the paper's 
     ``--kind random`` draws every sign independently (no two rows alike: the worst case for
     the deduplication); ``--kind learned`` simulates dynamics of a trained network (a row is
     -1 until the epoch its label is learned, then +1, with 3% of the epochs flipped).
-recording: the cost of recording the dynamics online, relative to a plain CE training epoch.
-detection: detection F1 of DynaCor and the baselines on the shared CIFAR-10 subset.
+recording: a CE training iteration with and without the online record DynaCor and the
+    baselines read (margin_sign of every epoch, margin, loss, softmax), alternating ABBA.
+        OMP_NUM_THREADS=1 python tools/benchmark/bench_dynacor.py recording --batch 128
+detection: detection F1 of DynaCor, AUM, Avg.Encoder, small-loss GMM and cleanlab's CL on a
+    CIFAR-10 subset, small CNN trained as the paper trains its classifier (scaled down,
+    configs/dynacor/dynacor_smallcnn_1xb128-40e_cifar10-sym60.py), under symmetric 60%,
+    pair-flip 30% and instance 40% noise.
+        python tools/benchmark/bench_dynacor.py detection bench_data/cifar10 --subset 10000
 """
 import argparse
 import json
@@ -17,6 +23,9 @@ import sys
 import time
 
 import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
 
 def synthetic_dynamics(rows, length, kind, noise_rate=0.4, copy_rate=0.1, seed=0):
@@ -57,6 +66,109 @@ def bench_encoder(args):
               f"N={base['rows']} for {o['rows'] / base['rows']:.1f}x the rows")
 
 
+def recording(args):
+    import torch
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+    from mmpretrain.structures import DataSample
+
+    import mmnoisy.all_modules  # noqa: F401
+    from mmnoisy.engine.sample_record import SampleRecord
+    from mmnoisy.registry import MODELS
+    from tools.benchmark.bench_hmw import compare_train_steps
+    init_default_scope('mmnoisy')
+    torch.set_num_threads(args.threads)
+    cfg = dict(type='NoisyClassifier', backbone=dict(type='SmallCNN', widths=(32, 64, 128)),
+               neck=dict(type='GlobalAveragePooling'),
+               head=dict(type='LinearClsHead', num_classes=10, in_channels=128),
+               data_preprocessor=dict(num_classes=10, mean=[125.3, 123.0, 113.9],
+                                      std=[63.0, 62.1, 66.7]))
+    b, n = args.batch, 55000
+    imgs = torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8)
+    samples = [DataSample(metainfo=dict(sample_idx=int(i))).set_gt_label(int(i) % 10)
+               for i in np.random.default_rng(0).choice(n, b, replace=False)]
+    data = dict(inputs=list(imgs), data_samples=samples)
+    models, wrappers = {}, {}
+    for name in ('CE', 'CE+record'):
+        torch.manual_seed(0)
+        model = MODELS.build(cfg)
+        model.train()
+        if name == 'CE+record':
+            record = SampleRecord(n, dict(margin_sign=None, margin=1, loss=1, prob=1),
+                                  max_epochs=100, num_classes=10)
+            record.begin_epoch(57)
+            model.sample_record, model.record_online = record, True
+        models[name] = model
+        wrappers[name] = build_optim_wrapper(model, dict(optimizer=dict(
+            type='SGD', lr=0.01, momentum=0.9)))
+    base, ratio, q = compare_train_steps(models, wrappers, data, args.repeats, 'CE',
+                                         'CE+record')
+    print(f'small CNN, batch {b}: CE {base * 1000:.1f} ms/iter, with the record x{ratio:.3f} '
+          f'(quartiles {q[0]:.3f}..{q[2]:.3f}); record of N={n} for 100 epochs: '
+          f'{record.nbytes / 2**20:.1f} MiB')
+
+
+DETECTION_CONFIG = 'configs/dynacor/dynacor_smallcnn_1xb128-40e_cifar10-sym60.py'
+NOISES = {
+    'sym60': "train_dataloader.dataset.dataset.noise.type=symmetric",
+    'pair30': "train_dataloader.dataset.dataset.noise.type=pairflip",
+    'ins40': "train_dataloader.dataset.dataset.noise.type=instance",
+}
+RATES = {'sym60': 0.6, 'pair30': 0.3, 'ins40': 0.4}
+
+
+def detection(args):
+    import subprocess
+    os.makedirs(args.work_dir, exist_ok=True)
+    procs = {}
+    for name in args.noises:
+        wd = os.path.join(args.work_dir, name)
+        cmd = [sys.executable, 'tools/train.py', DETECTION_CONFIG, '--work-dir', wd,
+               '--cfg-options', NOISES[name],
+               f'train_dataloader.dataset.dataset.noise.rate={RATES[name]}',
+               f'train_dataloader.dataset.dataset.dataset.data_root={args.data_root}',
+               f'train_dataloader.dataset.dataset.dataset.indices={args.subset}',
+               f'val_dataloader.dataset.data_root={args.data_root}',
+               f'test_dataloader.dataset.data_root={args.data_root}',
+               f'train_cfg.val_begin={args.epochs}', f'train_cfg.max_epochs={args.epochs}',
+               'param_scheduler.milestones=' + str([round(args.epochs * f) for f in
+                                                    (0.5, 0.6, 0.7, 0.8, 0.9)]).replace(' ', ''),
+               'default_hooks.checkpoint.interval=1000', 'default_hooks.logger.interval=50',
+               'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False',
+               'val_dataloader.persistent_workers=False']
+        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+        procs[name] = (subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True), wd)
+        if len(procs) % args.jobs == 0:
+            for p, _ in list(procs.values()):
+                p.wait()
+    rows = {}
+    for name, (p, wd) in procs.items():
+        out = p.communicate()[0]
+        with open(wd + '.log', 'w') as f:
+            f.write(out)
+        if p.returncode:
+            print(out[-3000:])
+            raise SystemExit(f'{name} failed')
+        with open(os.path.join(wd, 'noisy_label_detection', 'summary.json')) as f:
+            rows[name] = json.load(f)
+    methods = list(next(iter(rows.values())))
+    print(f"{'method':<12}" + ''.join(f'{n:>16}' for n in rows))
+    for m in methods:
+        cells = []
+        for n in rows:
+            met = rows[n][m]['metrics']
+            f1 = met.get('f1')
+            cells.append(f"{100 * f1:6.1f} ({met['num_flagged']:>5})" if f1 is not None
+                         else 'n/a')
+        print(f'{m:<12}' + ''.join(f'{c:>16}' for c in cells))
+    print('F1 (%) of "mislabelled", flagged count in brackets; DynaCor encoder epoch chosen: ' +
+          ', '.join(f"{n} {rows[n]['dynacor']['best_epoch']}" for n in rows if 'dynacor' in rows[n]))
+    with open(os.path.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(dict(args=vars(args), results=rows), f, indent=1)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -69,9 +181,25 @@ def main(argv=None):
     enc.add_argument('--kind', choices=['learned', 'random'], default='learned')
     enc.add_argument('--no-dedupe', action='store_true')
     enc.add_argument('--threads', type=int, default=1)
+    rec = sub.add_parser('recording')
+    rec.add_argument('--batch', type=int, default=128)
+    rec.add_argument('--repeats', type=int, default=20)
+    rec.add_argument('--threads', type=int, default=1)
+    det = sub.add_parser('detection')
+    det.add_argument('data_root')
+    det.add_argument('--subset', type=int, default=10000)
+    det.add_argument('--epochs', type=int, default=40)
+    det.add_argument('--noises', nargs='+', choices=list(NOISES), default=list(NOISES))
+    det.add_argument('--jobs', type=int, default=1, help='trainings run at once')
+    det.add_argument('--threads', type=int, default=1, help='threads per training')
+    det.add_argument('--work-dir', default='work_dirs/bench_dynacor_detection')
     args = parser.parse_args(argv)
     if args.mode == 'encoder':
         bench_encoder(args)
+    elif args.mode == 'recording':
+        recording(args)
+    else:
+        detection(args)
 
 
 if __name__ == '__main__':

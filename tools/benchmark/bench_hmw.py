@@ -61,18 +61,25 @@ def iteration(args):
         models[name] = model
         wrappers[name] = build_optim_wrapper(model, dict(optimizer=dict(
             type='SGD', lr=0.01, momentum=0.9)))
+    base, ratio, q = compare_train_steps(models, wrappers, data, args.repeats, 'CE', 'CE+HMW')
+    print(f'{args.network}, batch {b}: CE {base * 1000:.1f} ms/iter, '
+          f'CE+HMW x{ratio:.3f} (quartiles {q[0]:.3f}..{q[2]:.3f})')
+
+
+def compare_train_steps(models, wrappers, data, repeats, base, other):
+    """Time ``train_step`` of two models on the same batch in ABBA order (drift hits both
+    alike): (median seconds of ``base``, median ratio other/base, its quartiles)."""
     times = {name: [] for name in models}
     for name in models:
         models[name].train_step(data, wrappers[name])
-    for r in range(args.repeats):
+    for r in range(repeats):
         for name in (list(models) if r % 2 == 0 else list(reversed(list(models)))):
             start = time.perf_counter()
             models[name].train_step(data, wrappers[name])
             times[name].append(time.perf_counter() - start)
-    ratios = [h / c for h, c in zip(times['CE+HMW'], times['CE'])]
-    q = statistics.quantiles(ratios, n=4)
-    print(f'{args.network}, batch {b}: CE {statistics.median(times["CE"]) * 1000:.1f} ms/iter, '
-          f'CE+HMW x{statistics.median(ratios):.3f} (quartiles {q[0]:.3f}..{q[2]:.3f})')
+    ratios = [h / c for h, c in zip(times[other], times[base])]
+    return statistics.median(times[base]), statistics.median(ratios), \
+        statistics.quantiles(ratios, n=4)
 
 
 def weights(args):

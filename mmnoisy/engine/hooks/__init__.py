@@ -1,5 +1,5 @@
 from .co_training_hook import CoTrainingHook
-from .detection_hook import NoisyLabelDetectionHook
+from .detection_hook import DynaCorSelectionHook, NoisyLabelDetectionHook
 from .gmm_confidence_hook import GMMConfidenceHook
 from .hmw_hook import HMWHook
 from .noisy_label_hook import NoisyLabelHook, check_num_classes
@@ -7,6 +7,6 @@ from .resume_val_hook import ResumeValHook
 from .sample_record_hook import SampleRecordHook
 
 __all__ = [
-    'CoTrainingHook', 'GMMConfidenceHook', 'NoisyLabelDetectionHook', 'HMWHook', 'NoisyLabelHook', 'ResumeValHook',
+    'CoTrainingHook', 'DynaCorSelectionHook', 'GMMConfidenceHook', 'NoisyLabelDetectionHook', 'HMWHook', 'NoisyLabelHook', 'ResumeValHook',
     'SampleRecordHook', 'check_num_classes'
 ]

@@ -15,6 +15,7 @@ to ``{work_dir}/selection_quality.json``. Clean labels are read for these metric
 import json
 import os.path as osp
 
+import numpy as np
 import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
@@ -43,6 +44,7 @@ class GMMConfidenceHook(Hook):
         max_iter, tol, reg_covar, random_state: of the GaussianMixture.
     """
     priority = 'NORMAL'  # after SampleRecordHook (ABOVE_NORMAL) has recorded the epoch
+    method_name = 'GMM'
 
     def __init__(self, signal='loss', average_last=1, co_divide=True, begin_epoch=0,
                  threshold=0.5, max_iter=10, tol=1e-2, reg_covar=5e-4, random_state=0):
@@ -89,27 +91,31 @@ class GMMConfidenceHook(Hook):
             runner.logger.warning(f'epoch {runner.epoch + 1}: no {self.signal!r} recorded yet, '
                                   'no GMM confidence table')
             return
-        splits = {}
-        for net in nets:
-            losses = record.get(net, self.signal, min(self.average_last, available[net]))
-            splits[net] = gmm_clean_posterior(losses, **self.gmm_args)
+        splits = {net: self.clean_probability(runner, record, net, available[net])
+                  for net in nets}
         entry = {'epoch': runner.epoch}
         for i, net in enumerate(nets):
             source = nets[1 - i] if self.co_divide and len(nets) == 2 else net
-            split = splits[source]
-            model.trust_tables[net] = torch.from_numpy(split.clean_prob)
-            quality = selection_quality(split.clean_prob, self.is_noisy, self.threshold)
-            entry[net] = dict(from_net=source, **quality,
-                              gmm=dict(means=split.means.tolist(),
-                                       variances=split.variances.tolist(),
-                                       weights=split.weights.tolist()))
+            clean_prob, info = splits[source]
+            model.trust_tables[net] = torch.from_numpy(np.asarray(clean_prob, np.float32))
+            quality = selection_quality(clean_prob, self.is_noisy, self.threshold)
+            entry[net] = dict(from_net=source, **quality, **info)
             self._log(runner, net, source, quality)
         self.history = [h for h in self.history if h['epoch'] != runner.epoch] + [entry]
+
+    def clean_probability(self, runner, record, net, available):
+        """(clean probability of every row, dict logged with it) from ``net``'s record."""
+        losses = record.get(net, self.signal, min(self.average_last, available))
+        split = gmm_clean_posterior(losses, **self.gmm_args)
+        return split.clean_prob, dict(gmm=dict(means=split.means.tolist(),
+                                               variances=split.variances.tolist(),
+                                               weights=split.weights.tolist()))
 
     def _log(self, runner, net, source, quality):
         text = ', '.join(f'{k} {v:.4f}' if v is not None else f'{k} n/a'
                          for k, v in quality.items())
-        runner.logger.info(f'selection epoch {runner.epoch + 1} {net} (GMM of {source}): {text}')
+        runner.logger.info(f'selection epoch {runner.epoch + 1} {net} ({self.method_name} of '
+                           f'{source}): {text}')
         scalars = {f'selection/{net}/{k}': v for k, v in quality.items() if v is not None}
         if scalars:
             runner.visualizer.add_scalars(scalars, step=runner.epoch + 1)
