@@ -23,7 +23,11 @@ def test_config_builds_model(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmnoisy'
     model = MODELS.build(cfg.model)
-    noise = cfg.train_dataloader.dataset.get('noise')
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type == 'CorruptedCopyDataset':  # DynaCor: copies appended to the noisy set
+        assert 0 < dataset.gamma <= 1
+        dataset = dataset.dataset
+    noise = dataset.get('noise')
     assert noise is not None and 'type' in noise
     head = cfg.model.network.head if 'network' in cfg.model else cfg.model.head
     num_classes = head.num_classes
@@ -73,13 +77,19 @@ def test_co_training_configs_are_consistent(path):
     ends -- what CoTrainingHook would refuse at start-up, checked for every shipped config."""
     cfg = Config.fromfile(path)
     model = MODELS.build(cfg.model)
-    assert _num_views(cfg.train_dataloader.dataset.dataset.pipeline) >= model.num_views
+    noisy = cfg.train_dataloader.dataset
+    if noisy.type == 'CorruptedCopyDataset':  # DDyna-S
+        noisy = noisy.dataset
+    assert _num_views(noisy.dataset.pipeline) >= model.num_views
     assert cfg.optim_wrapper.constructor == 'CoTrainingOptimWrapperConstructor'
     assert cfg.model_wrapper_cfg.type == 'MMSeparateDistributedDataParallel'
     assert model.warmup_epochs < cfg.train_cfg.max_epochs
     hooks = {h['type']: h for h in cfg.custom_hooks}
     assert 'CoTrainingHook' in hooks
-    if model.needs_trust:
+    if model.needs_trust and 'DynaCorSelectionHook' in hooks:
+        assert hooks['DynaCorSelectionHook']['begin_epoch'] in ('warmup', model.warmup_epochs)
+        assert hooks['SampleRecordHook']['signals']['margin_sign'] is None
+    elif model.needs_trust:
         for name in ('SampleRecordHook', 'GMMConfidenceHook'):
             assert hooks[name]['begin_epoch'] in ('warmup', model.warmup_epochs)
         assert hooks['SampleRecordHook']['signals']['loss'] >= \
@@ -127,8 +137,8 @@ def test_model_index_lists_existing_configs():
             assert osp.basename(m['Config']) == m['Name'] + '.py'
             names.add(m['Name'])
     # every full-named config of a method folder is in the index (aliases are one-liners)
-    for folder in ('ccl', 'dividemix', 'rolr', 'coteaching', 'negscale', 'hmw'):
+    for folder in ('ccl', 'dividemix', 'rolr', 'coteaching', 'negscale', 'hmw', 'dynacor'):
         for path in glob.glob(osp.join(ROOT, 'configs', folder, '**', '*.py'), recursive=True):
             text = open(path).read()
-            if '# short alias' not in text:
+            if '# short alias' not in text and not osp.basename(path).startswith('_'):
                 assert osp.basename(path)[:-3] in names, path
