@@ -204,6 +204,10 @@ def test_detection_metrics_by_hand():
     assert none['precision'] is None and none['f1'] is None and none['recall'] == 0.0
     allf = detection_metrics(np.ones(8, bool), truth)
     assert allf['precision'] == pytest.approx(3 / 8) and allf['recall'] == 1.0
+    from mmnoisy.detection import describe_flags
+    assert describe_flags(np.zeros(8, bool)) == 'no sample was flagged'
+    assert describe_flags(np.ones(8, bool)) == 'every sample was flagged'
+    assert describe_flags(flags) is None
     clean_only = detection_metrics(flags, np.zeros(8, bool), scores)
     assert clean_only['recall'] is None and clean_only['auroc'] is None
 
@@ -251,7 +255,8 @@ def test_detection_hook_end_to_end_and_resume(tmp_path):
     after epoch 2 and resumed writes the same suspects as the uninterrupted run (dynamics and
     running means are in the checkpoint)."""
     opts = ['--cfg-options', 'train_cfg.max_epochs=4', 'param_scheduler.T_max=4',
-            'default_hooks.checkpoint.interval=1', 'custom_hooks.1.dynacor.epochs=2']
+            'default_hooks.checkpoint.interval=1', 'custom_hooks.1.dynacor.epochs=2',
+            'custom_hooks.1.interval=2']
     proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path / 'full'), *opts)
     log = proc.stdout + proc.stderr
     out = tmp_path / 'full' / 'noisy_label_detection'
@@ -266,6 +271,8 @@ def test_detection_hook_end_to_end_and_resume(tmp_path):
     assert m['f1'] == pytest.approx(summary['dynacor']['metrics']['f1'])
     assert m['f1'] > 0.6, summary  # 4 epochs of a small CNN already separate most
     assert 'noisy-label detection (final) dynacor:' in log
+    assert 'noisy-label detection (epoch_2) dynacor:' in log  # interval=2
+    assert len(_read_csv(out / 'epoch_2' / 'gmm_suspects.csv')) == 1347
     rec = np.load(tmp_path / 'full' / 'sample_record.npz')
     assert rec['net/margin_sign'].shape == (4, 1347 + 134) and rec['is_copy'][1347:].all()
 
