@@ -140,12 +140,15 @@ class DynamicsEncoder(nn.Module):
         width = 2 * r + 1
         if quantised is None:
             quantised = bool(((x == -1) | (x == 0) | (x == 1)).all())
+        if not x.is_floating_point() and not quantised:
+            x = x.float()
         if not (quantised and self.in_channels == 1 and self.kernel_size % 2 == 1 and
                 self.length >= width and 4 ** width <= self.max_table):
             return self.fc(self._stack(x.float()).transpose(1, 2).flatten(1))
         values, inside, code_map = self._windows(x.device)
         table = self._stack_windows(values, inside)                       # (windows, C)
-        digits = F.pad(x[:, 0].round().long() + 1, (r, r), value=3)       # 3 = outside
+        digits = F.pad(x[:, 0].round().long() + 1 if x.is_floating_point() else
+                       x[:, 0].long() + 1, (r, r), value=3)                 # 3 = outside
         codes = (digits.unfold(1, width, 1) * 4 ** torch.arange(width, device=x.device)).sum(-1)
         h = F.embedding(code_map[codes], table)                           # (B, T, C)
         return self.fc(h.flatten(1))
@@ -305,9 +308,11 @@ def fit_dynacor(dynamics, is_copy, alpha=0.5, epochs=15, batch_size=1024, lr=1e-
         uid = uid.reshape(-1)
     else:
         uniq, uid = key, np.arange(rows)
-    u_dyn = torch.from_numpy(uniq[:, :-1].astype(np.float32)).view(len(uniq), *dyn.shape[1:])
-    u_copy = torch.from_numpy(uniq[:, -1].astype(bool))
     quantised = bool(np.isin(dyn, (-1, 0, 1)).all())
+    # quantised dynamics stay int8 (1 byte a value; a million rows of 200 epochs: 200 MB)
+    u_dyn = torch.from_numpy(uniq[:, :-1].astype(np.int8 if quantised else np.float32)).view(
+        len(uniq), *dyn.shape[1:])
+    u_copy = torch.from_numpy(uniq[:, -1].astype(bool))
     uid_t = torch.from_numpy(uid)
 
     with torch.random.fork_rng(devices=[]):
