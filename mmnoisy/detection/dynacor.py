@@ -128,29 +128,42 @@ class DynamicsEncoder(nn.Module):
                 h = F.relu(h) * inside[:, None, off:inside.shape[1] - off]
         return h[:, :, 0]
 
-    def forward(self, x, quantised=None):
-        """x: (B, T) or (B, in_channels, T) -> (B, embed_dim). ``quantised``: whether x holds
-        only -1, 0, +1 (None: checked)."""
-        if x.dim() == 2:
-            x = x[:, None]
-        if x.shape[1:] != (self.in_channels, self.length):
-            raise ValueError(f'the encoder takes (B, {self.in_channels}, {self.length}) '
-                             f'dynamics, got {tuple(x.shape)}')
+    @property
+    def has_shortcut(self):
+        return (self.in_channels == 1 and self.kernel_size % 2 == 1 and
+                self.length >= 2 * self.radius + 1 and 4 ** (2 * self.radius + 1) <= self.max_table)
+
+    def window_rows(self, x):
+        """(B, T) quantised dynamics -> (B, T) int16: each position's row of the window table.
+        They depend on the dynamics only, so a caller may compute them once and pass
+        ``rows=`` to :meth:`forward`."""
         r = self.radius
         width = 2 * r + 1
-        if quantised is None:
-            quantised = bool(((x == -1) | (x == 0) | (x == 1)).all())
-        if not x.is_floating_point() and not quantised:
-            x = x.float()
-        if not (quantised and self.in_channels == 1 and self.kernel_size % 2 == 1 and
-                self.length >= width and 4 ** width <= self.max_table):
-            return self.fc(self._stack(x.float()).transpose(1, 2).flatten(1))
-        values, inside, code_map = self._windows(x.device)
-        table = self._stack_windows(values, inside)                       # (windows, C)
-        digits = F.pad(x[:, 0].round().long() + 1 if x.is_floating_point() else
-                       x[:, 0].long() + 1, (r, r), value=3)                 # 3 = outside
+        code_map = self._windows(x.device)[2]
+        x = x[:, 0] if x.dim() == 3 else x
+        digits = F.pad(x.round().long() + 1 if x.is_floating_point() else x.long() + 1,
+                       (r, r), value=3)                                   # 3 = outside
         codes = (digits.unfold(1, width, 1) * 4 ** torch.arange(width, device=x.device)).sum(-1)
-        h = F.embedding(code_map[codes], table)                           # (B, T, C)
+        return code_map[codes].to(torch.int16)
+
+    def forward(self, x, quantised=None, rows=None):
+        """x: (B, T) or (B, in_channels, T) -> (B, embed_dim). ``quantised``: whether x holds
+        only -1, 0, +1 (None: checked). ``rows``: :meth:`window_rows` of x, precomputed (x is
+        then not read and may be None)."""
+        if rows is None:
+            if x.dim() == 2:
+                x = x[:, None]
+            if x.shape[1:] != (self.in_channels, self.length):
+                raise ValueError(f'the encoder takes (B, {self.in_channels}, {self.length}) '
+                                 f'dynamics, got {tuple(x.shape)}')
+            if quantised is None:
+                quantised = bool(((x == -1) | (x == 0) | (x == 1)).all())
+            if not (quantised and self.has_shortcut):
+                return self.fc(self._stack(x.float()).transpose(1, 2).flatten(1))
+            rows = self.window_rows(x)
+        values, inside, _ = self._windows(rows.device)
+        table = self._stack_windows(values, inside)                       # (windows, C)
+        h = F.embedding(rows.long(), table)                               # (B, T, C)
         return self.fc(h.flatten(1))
 
 
@@ -187,11 +200,6 @@ def clustering_loss(q, p, weights=None):
     return (weights * kl).sum() / weights.sum()
 
 
-def _weighted_mean(z, mask, weights):
-    w = weights * mask
-    return (w[:, None] * z).sum(dim=0) / w.sum()
-
-
 def alignment_loss(z, is_copy, noisy_pred, weights=None, distance='cosine'):
     """Eq. 7: distance between the mean representation of the originals and of the copies
     predicted noisy, and likewise predicted clean, averaged. A pair with an empty side is left
@@ -199,13 +207,15 @@ def alignment_loss(z, is_copy, noisy_pred, weights=None, distance='cosine'):
     complete pair the loss is 0."""
     is_copy, noisy_pred = is_copy.bool(), noisy_pred.bool()
     w = torch.ones(len(z), dtype=z.dtype, device=z.device) if weights is None else weights
-    terms = []
-    for group in (noisy_pred, ~noisy_pred):
-        orig, cop = group & ~is_copy, group & is_copy
-        if orig.any() and cop.any():
-            a = _weighted_mean(z, orig.to(z.dtype), w)
-            b = _weighted_mean(z, cop.to(z.dtype), w)
-            terms.append(cluster_distance(a[None], b[None], distance)[0, 0])
+    # the four group means in one matrix product (no B x d temporaries): columns are
+    # original-noisy, copy-noisy, original-clean, copy-clean
+    groups = torch.stack([noisy_pred & ~is_copy, noisy_pred & is_copy,
+                          ~noisy_pred & ~is_copy, ~noisy_pred & is_copy], dim=1)
+    mass = w[:, None] * groups.to(z.dtype)                              # (B, 4)
+    sizes = mass.sum(dim=0)
+    means = (mass.t() @ z) / sizes.clamp_min(1e-12)[:, None]            # (4, d)
+    terms = [cluster_distance(means[i:i + 1], means[i + 1:i + 2], distance)[0, 0]
+             for i in (0, 2) if sizes[i] > 0 and sizes[i + 1] > 0]
     if not terms:
         return z.sum() * 0.0
     return torch.stack(terms).mean()
@@ -320,9 +330,21 @@ def fit_dynacor(dynamics, is_copy, alpha=0.5, epochs=15, batch_size=1024, lr=1e-
         encoder = DynamicsEncoder(dyn.shape[-1], dyn.shape[1], embed_dim=embed_dim)
         order_gen = torch.Generator().manual_seed(seed)
 
+    # the window-table rows of every distinct row, once (they do not change with the weights)
+    u_rows = None
+    if quantised and encoder.has_shortcut:
+        u_rows = torch.cat([encoder.window_rows(u_dyn[i:i + eval_batch_size])
+                            for i in range(0, len(u_dyn), eval_batch_size)])
+        u_dyn = None  # not read again
+
+    def encode(u_ids):
+        if u_rows is not None:
+            return encoder(None, rows=u_rows[u_ids])
+        return encoder(u_dyn[u_ids], quantised)
+
     def embed(u_ids):
         with torch.no_grad():
-            out = [encoder(u_dyn[u_ids[i:i + eval_batch_size]], quantised)
+            out = [encode(u_ids[i:i + eval_batch_size])
                    for i in range(0, len(u_ids), eval_batch_size)]
         return torch.cat(out) if out else torch.zeros(0, embed_dim)
 
@@ -373,7 +395,7 @@ def fit_dynacor(dynamics, is_copy, alpha=0.5, epochs=15, batch_size=1024, lr=1e-
             ids = uid_t[perm[b * batch_size:(b + 1) * batch_size]]
             u_ids, mult = torch.unique(ids, return_counts=True)
             w = mult.to(torch.float32)
-            z = encoder(u_dyn[u_ids], quantised)
+            z = encode(u_ids)
             q = soft_assignment(cluster_distance(z, centroids, distance))
             loss = z.new_zeros(())
             if use_clustering:
