@@ -32,12 +32,10 @@ NOISY, CLEAN = 0, 1  # columns of q and p
 
 
 def quantised_dynamics(logits, labels):
-    """Eq. 1 for one epoch: sign(f_y - max_{c != y} f_c), with sign(0) = +1. int8 (B,)."""
-    logits = logits.detach().float()
-    labels = labels.detach().long()
-    label_logit = logits.gather(1, labels[:, None]).squeeze(1)
-    other = logits.scatter(1, labels[:, None], float('-inf')).max(dim=1).values
-    return torch.where(label_logit >= other, 1, -1).to(torch.int8)
+    """Eq. 1 for one epoch: sign(f_y - max_{c != y} f_c), with sign(0) = +1. int8 (B,).
+    The record's ``margin_sign`` signal, which the training forward writes."""
+    from mmnoisy.selection.signals import compute_signals
+    return compute_signals(['margin_sign'], logits, labels)['margin_sign'].to(torch.int8)
 
 
 class DynamicsEncoder(nn.Module):
@@ -367,13 +365,12 @@ def fit_dynacor(dynamics, is_copy, alpha=0.5, epochs=15, batch_size=1024, lr=1e-
     # rows the validation metric reads: the copies and the (paired or all) originals
     metric_mask = is_copy | (paired if paired is not None else ~is_copy)
     metric_u = torch.from_numpy(np.unique(uid[metric_mask]))
-    m_copy, m_orig = is_copy[metric_mask], ~is_copy[metric_mask]
+    m_copy = is_copy[metric_mask]
     m_uid_pos = np.searchsorted(metric_u.numpy(), uid[metric_mask])
 
     def evaluate():
         q = scores_of(metric_u).numpy()[m_uid_pos]
-        pred = q > 0.5
-        return validation_metric(q, m_copy, pred, m_orig)
+        return validation_metric(q, m_copy, q > 0.5)
 
     result = DynaCorResult(scores=None, flags=None, best_epoch=0, unique_rows=len(uniq))
     best_metric = evaluate()
