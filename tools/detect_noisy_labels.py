@@ -90,24 +90,32 @@ def prepare_config(cfg, args, methods):
     return cfg
 
 
+def is_noisy_of_originals(labels, clean_labels, is_copy):
+    """Truth of "mislabelled" for the original rows, or None when the clean labels are unknown."""
+    if clean_labels is None:
+        return None
+    orig = np.ones(len(labels), bool) if is_copy is None else ~np.asarray(is_copy, bool)
+    return (np.asarray(labels) != np.asarray(clean_labels))[orig]
+
+
 def train_and_detect(args, methods):
+    from mmnoisy.datasets import training_label_info
     from mmnoisy.utils.tools import build_runner
-    cfg = Config.fromfile(args.source)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = 'none'
-    cfg.work_dir = args.work_dir or osp.join(
+    from tools.train import merge_args
+    from tools.train import parse_args as train_args
+    work_dir = args.work_dir or osp.join(
         './work_dirs', 'detect_' + osp.splitext(osp.basename(args.source))[0])
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(loader) is not None and cfg[loader].get('num_workers', 0) == 0:
-            cfg[loader]['persistent_workers'] = False
-    cfg = prepare_config(cfg, args, methods)
+    # the config as tools/train.py would run it, with this tool's overrides
+    targs = train_args([args.source, '--work-dir', work_dir])
+    targs.cfg_options = args.cfg_options
+    cfg = prepare_config(merge_args(Config.fromfile(args.source), targs), args, methods)
     runner = build_runner(cfg)
     runner.logger.info(f'detecting mislabelled samples with {", ".join(methods)}; training '
                        f'the classifier for {runner.max_epochs} epochs first')
     runner.train()
     hook = [h for h in runner.hooks if type(h).__name__ == 'NoisyLabelDetectionHook'][0]
-    return cfg.work_dir, hook.results
+    return (cfg.work_dir, hook.results,
+            is_noisy_of_originals(*training_label_info(runner.train_dataloader.dataset)))
 
 
 def detect_from_work_dir(args, methods):
@@ -125,7 +133,7 @@ def detect_from_work_dir(args, methods):
         raise ValueError(f'{args.source} did not record what {missing} need; it allows '
                          f'{available}')
     orig = ~inputs.is_copy
-    is_noisy = None if clean is None else (inputs.labels != clean)[orig]
+    is_noisy = is_noisy_of_originals(inputs.labels, clean, inputs.is_copy)
 
     def progress(epoch, total, metric, loss):
         print(f'  DynaCor encoder epoch {epoch}/{total}: validation metric {metric:.3e}, '
@@ -133,11 +141,10 @@ def detect_from_work_dir(args, methods):
 
     results = run_detectors(methods, inputs, is_noisy, dynacor=dynacor_args(args),
                             progress=progress)
-    write_results(osp.join(args.source, 'noisy_label_detection'), results,
-                        inputs.labels[orig])
+    write_results(osp.join(args.source, 'noisy_label_detection'), results, inputs.labels[orig])
     for m, res in results.items():
         print(f'{m}: {format_metrics(res)}')
-    return args.source, results
+    return args.source, results, is_noisy
 
 
 def plot_scores(path, results, is_noisy=None):
@@ -182,17 +189,13 @@ def main(argv=None):
     if not 0 < args.gamma <= 1:
         raise SystemExit(f'--gamma must be in (0, 1], got {args.gamma}')
     if osp.isdir(args.source):
-        work_dir, results = detect_from_work_dir(args, args.method)
+        work_dir, results, is_noisy = detect_from_work_dir(args, args.method)
     elif osp.isfile(args.source):
         methods = args.method or ['dynacor', 'aum', 'avg_encoder', 'gmm', 'cl']
-        work_dir, results = train_and_detect(args, methods)
+        work_dir, results, is_noisy = train_and_detect(args, methods)
     else:
         raise SystemExit(f'{args.source} is neither a config file nor a work dir')
     out_dir = osp.join(work_dir, 'noisy_label_detection')
-    with np.load(osp.join(out_dir, 'inputs.npz')) as f:
-        clean = f['clean_labels'] if 'clean_labels' in f.files else None
-        orig = ~f['is_copy']
-        is_noisy = None if clean is None else (f['labels'] != clean)[orig]
     print('\n' + summary_table(results))
     if is_noisy is None:
         print('(clean labels unknown: no precision / recall / F1)')
