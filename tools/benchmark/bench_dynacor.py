@@ -67,40 +67,17 @@ def bench_encoder(args):
 
 
 def recording(args):
-    import torch
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import init_default_scope
-    from mmpretrain.structures import DataSample
-
-    import mmnoisy.all_modules  # noqa: F401
     from mmnoisy.engine.sample_record import SampleRecord
-    from mmnoisy.registry import MODELS
-    from tools.benchmark.bench_hmw import compare_train_steps
-    init_default_scope('mmnoisy')
-    torch.set_num_threads(args.threads)
-    cfg = dict(type='NoisyClassifier', backbone=dict(type='SmallCNN', widths=(32, 64, 128)),
-               neck=dict(type='GlobalAveragePooling'),
-               head=dict(type='LinearClsHead', num_classes=10, in_channels=128),
-               data_preprocessor=dict(num_classes=10, mean=[125.3, 123.0, 113.9],
-                                      std=[63.0, 62.1, 66.7]))
+    from tools.benchmark.bench_hmw import ce_pair, compare_train_steps
     b, n = args.batch, 55000
-    imgs = torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8)
-    samples = [DataSample(metainfo=dict(sample_idx=int(i))).set_gt_label(int(i) % 10)
-               for i in np.random.default_rng(0).choice(n, b, replace=False)]
-    data = dict(inputs=list(imgs), data_samples=samples)
-    models, wrappers = {}, {}
-    for name in ('CE', 'CE+record'):
-        torch.manual_seed(0)
-        model = MODELS.build(cfg)
-        model.train()
-        if name == 'CE+record':
-            record = SampleRecord(n, dict(margin_sign=None, margin=1, loss=1, prob=1),
-                                  max_epochs=100, num_classes=10)
-            record.begin_epoch(57)
-            model.sample_record, model.record_online = record, True
-        models[name] = model
-        wrappers[name] = build_optim_wrapper(model, dict(optimizer=dict(
-            type='SGD', lr=0.01, momentum=0.9)))
+    record = SampleRecord(n, dict(margin_sign=None, margin=1, loss=1, prob=1), max_epochs=100,
+                          num_classes=10)
+    record.begin_epoch(57)
+
+    def with_record(model):
+        model.sample_record, model.record_online = record, True
+
+    models, wrappers, data = ce_pair('smallcnn', b, n, 'CE+record', with_record, args.threads)
     base, ratio, q = compare_train_steps(models, wrappers, data, args.repeats, 'CE',
                                          'CE+record')
     print(f'small CNN, batch {b}: CE {base * 1000:.1f} ms/iter, with the record x{ratio:.3f} '

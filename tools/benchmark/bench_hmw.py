@@ -23,7 +23,9 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 
-def iteration(args):
+def ce_pair(network, batch, num_samples, other, setup, threads=1):
+    """Two identically initialised CE classifiers ('CE' and ``other``, which ``setup(model)``
+    adds a method to), their SGD wrappers, and one CIFAR-sized batch drawn from N samples."""
     import numpy as np
     import torch
     from mmengine.optim import build_optim_wrapper
@@ -31,11 +33,10 @@ def iteration(args):
     from mmpretrain.structures import DataSample
 
     import mmnoisy.all_modules  # noqa: F401
-    from mmnoisy.engine.sample_record import SampleRecord
     from mmnoisy.registry import MODELS
     init_default_scope('mmnoisy')
-    torch.set_num_threads(args.threads)
-    if args.network == 'preactresnet18':
+    torch.set_num_threads(threads)
+    if network == 'preactresnet18':
         backbone, width = dict(type='PreActResNet', depth=18), 512
     else:
         backbone, width = dict(type='SmallCNN', widths=(32, 64, 128)), 128
@@ -43,24 +44,36 @@ def iteration(args):
                head=dict(type='LinearClsHead', num_classes=10, in_channels=width),
                data_preprocessor=dict(num_classes=10, mean=[125.3, 123.0, 113.9],
                                       std=[63.0, 62.1, 66.7]))
-    b, n = args.batch, 50000
-    imgs = torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8)
+    imgs = torch.randint(0, 256, (batch, 3, 32, 32), dtype=torch.uint8)
     samples = [DataSample(metainfo=dict(sample_idx=int(i))).set_gt_label(int(i) % 10)
-               for i in np.random.default_rng(0).choice(n, b, replace=False)]
+               for i in np.random.default_rng(0).choice(num_samples, batch, replace=False)]
     data = dict(inputs=list(imgs), data_samples=samples)
     models, wrappers = {}, {}
-    for name in ('CE', 'CE+HMW'):
+    for name in ('CE', other):
         torch.manual_seed(0)
         model = MODELS.build(cfg)
         model.train()
-        if name == 'CE+HMW':
-            record = SampleRecord(n, dict(cos_margin=1, cos_topk_margin=1), num_classes=10)
-            record.begin_epoch(0)
-            model.sample_record, model.record_online = record, True
-            model.sample_weights = torch.rand(n)
+        if name == other:
+            setup(model)
         models[name] = model
         wrappers[name] = build_optim_wrapper(model, dict(optimizer=dict(
             type='SGD', lr=0.01, momentum=0.9)))
+    return models, wrappers, data
+
+
+def iteration(args):
+    import torch
+
+    from mmnoisy.engine.sample_record import SampleRecord
+    b, n = args.batch, 50000
+
+    def hmw(model):
+        record = SampleRecord(n, dict(cos_margin=1, cos_topk_margin=1), num_classes=10)
+        record.begin_epoch(0)
+        model.sample_record, model.record_online = record, True
+        model.sample_weights = torch.rand(n)
+
+    models, wrappers, data = ce_pair(args.network, b, n, 'CE+HMW', hmw, args.threads)
     base, ratio, q = compare_train_steps(models, wrappers, data, args.repeats, 'CE', 'CE+HMW')
     print(f'{args.network}, batch {b}: CE {base * 1000:.1f} ms/iter, '
           f'CE+HMW x{ratio:.3f} (quartiles {q[0]:.3f}..{q[2]:.3f})')
