@@ -10,6 +10,10 @@
    ``torch.cuda.set_device`` unconditionally and wraps models with
    ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules. :func:`init_cpu_dist`
    and :func:`cpu_ddp_cfg` are used by :class:`mmnoisy.engine.NoisyRunner`.
+3. Hue jitter with numpy 2. mmcv's ``adjust_hue`` adds ``np.uint8(hue_factor * 255)``, which
+   numpy 2 refuses for a negative factor (OverflowError), so mmpretrain's ``ColorJitter``
+   with ``hue > 0`` (SimCLR's views) fails on about half of the images.
+   :func:`adjust_hue` rotates the hue channel modulo 256 instead (what numpy 1 did).
 """
 import hashlib
 import os
@@ -208,4 +212,29 @@ def cpu_ddp_cfg(model_wrapper_cfg, find_unused_parameters=False):
     return cfg
 
 
+def adjust_hue(img, hue_factor, backend=None):
+    """mmcv's ``adjust_hue`` for any factor in [-0.5, 0.5] under numpy 2: the hue channel
+    (OpenCV's full 0-255 HSV) shifted by ``int(hue_factor * 255)`` modulo 256."""
+    import cv2
+    if not -0.5 <= hue_factor <= 0.5:
+        raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
+    if not (isinstance(img, np.ndarray) and img.ndim in (2, 3)):
+        raise TypeError('img should be ndarray with dim=[2 or 3].')
+    if img.ndim == 2 or img.shape[-1] == 1:
+        return img  # no hue in a grey image
+    dtype = img.dtype
+    h, s, v = cv2.split(cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_BGR2HSV_FULL))
+    h = ((h.astype(np.int16) + int(hue_factor * 255)) % 256).astype(np.uint8)
+    return cv2.cvtColor(cv2.merge([h, s, v]), cv2.COLOR_HSV2BGR_FULL).astype(dtype)
+
+
+def patch_adjust_hue():
+    import mmcv
+    import mmcv.image
+    import mmcv.image.photometric
+    for module in (mmcv, mmcv.image, mmcv.image.photometric):
+        module.adjust_hue = adjust_hue
+
+
 register_checkpoint_loaders()
+patch_adjust_hue()

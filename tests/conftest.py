@@ -99,3 +99,19 @@ def dist_train(config, work_dir, *cfg_options):
     log = proc.stdout + proc.stderr
     assert 'Distributed training: True' in log and 'GPU number: 2' in log, log[-3000:]
     return log
+
+
+def resume_matches(cfg, killed, tmp_path, opts, last_epoch):
+    """Run ``killed`` (``cfg`` plus tests.kill_hook's KillAfterEpoch) in tmp_path/b, resume it
+    with ``cfg`` and check that its final weights equal those of the uninterrupted run already
+    in tmp_path/a; returns both final checkpoints."""
+    import torch
+    proc = run_tool('tools/train.py', str(killed), '--work-dir', str(tmp_path / 'b'), *opts,
+                    check=False)
+    assert proc.returncode == 17, (proc.stdout + proc.stderr)[-3000:]
+    run_tool('tools/train.py', str(cfg), '--work-dir', str(tmp_path / 'b'), '--resume', *opts)
+    a = torch.load(tmp_path / 'a' / f'epoch_{last_epoch}.pth', weights_only=False)
+    b = torch.load(tmp_path / 'b' / f'epoch_{last_epoch}.pth', weights_only=False)
+    for key in a['state_dict']:
+        assert torch.equal(a['state_dict'][key], b['state_dict'][key]), key
+    return a, b

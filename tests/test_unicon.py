@@ -18,7 +18,7 @@ from mmnoisy.registry import MODELS, TRANSFORMS
 from mmnoisy.selection.hmw import mixup_hm_weights
 from mmnoisy.selection.unicon import (jsd_to_label, label_weights, selection_ratio,
                                       uniform_selection, unicon_select)
-from tests.conftest import ROOT, dist_train, run_tool
+from tests.conftest import ROOT, dist_train, resume_matches, run_tool
 from tests.test_co_training import NETWORK, batch, params
 from tests.test_co_training import build as build_learner
 
@@ -244,14 +244,7 @@ def test_unicon_hmw_end_to_end_and_resume(tmp_path):
     assert 'net1.hmw_weight' in log
     acc = [float(v) for v in re.findall(r'accuracy/top1: ([\d.]+)', log)]
     assert acc[-1] > 25, log[-2000:]
-    proc = run_tool('tools/train.py', str(killed), '--work-dir', str(tmp_path / 'b'), *opts,
-                    check=False)
-    assert proc.returncode == 17
-    run_tool('tools/train.py', str(cfg), '--work-dir', str(tmp_path / 'b'), '--resume', *opts)
-    a = torch.load(tmp_path / 'a' / 'epoch_4.pth', weights_only=False)
-    b = torch.load(tmp_path / 'b' / 'epoch_4.pth', weights_only=False)
-    for key in a['state_dict']:
-        assert torch.equal(a['state_dict'][key], b['state_dict'][key]), key
+    resume_matches(cfg, killed, tmp_path, opts, 4)
     import json
     epochs = json.loads((tmp_path / 'a' / 'selection_quality.json').read_text())['epochs']
     assert len(epochs) == 3 and 0 < epochs[-1]['net1']['ratio'] < 1

@@ -79,14 +79,24 @@ def vrlv_sets(var, clean_ratio, gamma_1=None, gamma_2=None):
                 gamma_2=float(gamma_2))
 
 
-def lr_change_epoch(lrs, epoch, tau):
+def lr_change_epoch(lrs, epoch, tau, factor=None):
     """t* when the learning rate of epoch t* differs from that of epoch t* - 1 and
-    t* = ``epoch`` - tau (the network has had tau epochs to settle), else None.
-    ``lrs[e]`` is the learning rate used in epoch e (0-based)."""
+    t* = ``epoch`` - tau (the network has had tau epochs to settle), else None. ``factor``:
+    count only changes by at least this factor either way (a step of a step schedule, not
+    the small per-epoch changes of a cosine one); None = any change.
+    ``lrs[e]`` is the learning rate used in epoch e (0-based): a sequence, or a mapping
+    that may lack epochs (no change is seen where either epoch is missing)."""
+    if not isinstance(lrs, dict):
+        lrs = dict(enumerate(lrs))
     t = epoch - tau
-    if t < 1 or t >= len(lrs):
+    if t < 1 or t not in lrs or t - 1 not in lrs:
         return None
-    return t if not np.isclose(lrs[t], lrs[t - 1], rtol=1e-9, atol=0) else None
+    a, b = float(lrs[t - 1]), float(lrs[t])
+    if factor is None:
+        return t if not np.isclose(a, b, rtol=1e-9, atol=0) else None
+    if a <= 0 or b <= 0:
+        return t if a != b else None
+    return t if max(a / b, b / a) >= factor * (1 - 1e-9) else None
 
 
 def prediction_changed(pred_a, pred_b):
@@ -202,3 +212,69 @@ def balance(labels, clean, candidates, features, losses, quota, num_classes, poo
     pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), np.int64)
     pair_labels = np.concatenate(pair_labels) if pair_labels else np.zeros(0, np.int64)
     return chosen, pairs, pair_labels
+
+
+def balance_weights(labels, labelled, pair_labels, num_classes):
+    """Eq. 10's factor |D_x| / (|D_x^c| C) for every class c: (C,) float32, 0 for a class
+    without labelled samples. D_x is the labelled set ``labelled`` (given labels ``labels``)
+    plus the mixup pairs (labels ``pair_labels``); a class holding 1/C of D_x gets 1."""
+    counts = np.bincount(np.asarray(labels)[np.asarray(labelled, bool)],
+                         minlength=num_classes)[:num_classes]
+    counts = counts + np.bincount(np.asarray(pair_labels, np.int64),
+                                  minlength=num_classes)[:num_classes]
+    total = counts.sum()
+    out = np.zeros(num_classes, np.float32)
+    nz = counts > 0
+    out[nz] = total / (counts[nz] * num_classes)
+    return out
+
+
+def vrlv_partition(labels, gmm_labelled, var, beta, losses, features, num_classes, lr_changed,
+                   gamma_1=None, gamma_2=None, balancing=True, k_enn=3, k_mix=5):
+    """One epoch of VRLVMix's selection (Sec. IV-A/B, Algorithm 1 lines 8-31) for the two
+    networks: A (``net1``) splits by the GMM of its losses, B (``net2``) by the variance of
+    its loss-change ranks.
+
+    Args:
+        labels: (N,) given labels.
+        gmm_labelled: (N,) bool, G_l of network A's GMM; r = |G_l| / N.
+        var: (N,) Eq. 3's variance from network B's losses.
+        beta: (N,) bool, Eq. 5 for network B's predictions (the two epochs compared depend
+            on ``lr_changed``, chosen by the caller).
+        losses: (N,) network A's latest losses (the small-loss order within a class).
+        features: (N, D) feature vectors for ENN and the k-NN of the mixup pairs.
+        lr_changed (bool): use the learning-rate-change branch of Eq. 6 / Algorithm 1.
+        balancing (bool): False = Table IV's "w/o balancing": D_x = D_c plus the whole
+            supplementary set P, no ENN, no mixup pairs.
+
+    Returns dict: ``sets`` (Eq. 4 masks and gammas), ``clean`` (D_c), ``ratio`` (r),
+    ``quota`` (R) and per network (``net1``, ``net2``) a dict of ``labelled`` (D_c plus the
+    selected part of D_balance), ``pairs`` ((M, 2): anchor in D_c, neighbour in the pool) and
+    ``pair_labels`` (M,). Network B's D_balance comes from A's split (Eq. 8: G_l \\ D_c,
+    pairs from G_u); A's from B's (Eq. 9: V_c \\ D_c, pairs from outside V_c).
+    """
+    labels = np.asarray(labels)
+    g_l = np.asarray(gmm_labelled, bool)
+    n = len(labels)
+    if not (len(g_l) == len(var) == len(beta) == len(losses) == n):
+        raise ValueError('labels, gmm_labelled, var, beta and losses must have one value per '
+                         f'sample; got {n}, {len(g_l)}, {len(var)}, {len(beta)}, {len(losses)}')
+    ratio = float(g_l.mean()) if n else 0.0
+    sets = vrlv_sets(var, ratio, gamma_1, gamma_2)
+    clean = clean_set(sets, g_l, beta, lr_changed)
+    quota = class_quota(n, ratio, num_classes)
+    empty = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
+    out = dict(sets=sets, clean=clean, ratio=ratio, quota=quota)
+    sources = {'net1': (sets['V_c'], ~sets['V_c']), 'net2': (g_l, ~g_l)}
+    for net, (cand, pool) in sources.items():
+        if lr_changed:   # Alg. 1 lines 15-17: smallest losses of G_l per class, no pairs
+            extra = small_loss_fill(labels, clean, g_l, losses, quota, num_classes) \
+                if balancing else g_l & ~clean
+            pairs, pair_labels = empty
+        elif balancing:  # lines 21-29
+            extra, pairs, pair_labels = balance(labels, clean, cand, features, losses, quota,
+                                                num_classes, pool, k_enn, k_mix)
+        else:
+            extra, (pairs, pair_labels) = cand & ~clean, empty
+        out[net] = dict(labelled=clean | extra, pairs=pairs, pair_labels=pair_labels)
+    return out

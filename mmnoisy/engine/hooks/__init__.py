@@ -6,9 +6,10 @@ from .noisy_label_hook import NoisyLabelHook, check_num_classes
 from .resume_val_hook import ResumeValHook
 from .sample_record_hook import SampleRecordHook
 from .unicon_selection_hook import UniconSelectionHook
+from .vrlv_selection_hook import SampleFetcher, VRLVSelectionHook
 
 __all__ = [
     'CoTrainingHook', 'DynaCorSelectionHook', 'GMMConfidenceHook', 'NoisyLabelDetectionHook',
     'HMWHook', 'NoisyLabelHook', 'ResumeValHook', 'SampleRecordHook', 'UniconSelectionHook',
-    'check_num_classes'
+    'VRLVSelectionHook', 'SampleFetcher', 'check_num_classes'
 ]

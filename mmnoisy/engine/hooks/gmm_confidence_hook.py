@@ -122,8 +122,8 @@ class GMMConfidenceHook(Hook):
                                                weights=split.weights.tolist()))
 
     def _log(self, runner, net, source, quality):
-        text = ', '.join(f'{k} {v:.4f}' if v is not None else f'{k} n/a'
-                         for k, v in quality.items())
+        text = ', '.join(f'{k} n/a' if v is None else f'{k} {v}' if isinstance(v, int)
+                         else f'{k} {v:.4f}' for k, v in quality.items())
         runner.logger.info(f'selection epoch {runner.epoch + 1} {net} ({self.method_name} of '
                            f'{source}): {text}')
         scalars = {f'selection/{net}/{k}': v for k, v in quality.items() if v is not None}

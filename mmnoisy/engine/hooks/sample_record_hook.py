@@ -46,6 +46,19 @@ class PipelineView(torch.utils.data.Dataset):
         return self.pipeline(self.dataset.get_data_info(idx))
 
 
+def train_transforms(dataset, weak_only=False):
+    """The transforms of the training dataset's pipeline; ``weak_only``: with each
+    ``MultiView`` replaced by its first (weak) view's transforms, one view per sample."""
+    train = getattr(dataset, 'pipeline', None) or \
+        getattr(find_noisy_dataset(dataset).dataset, 'pipeline')
+    transforms = list(train.transforms)
+    if weak_only:
+        for i, t in enumerate(transforms):
+            if type(t).__name__ == 'MultiView':
+                transforms[i] = t.pipelines[0]  # the first (weak) view
+    return transforms
+
+
 @HOOKS.register_module()
 class SampleRecordHook(Hook):
     """Record per-sample signals of the model's networks over epochs.
@@ -132,14 +145,7 @@ class SampleRecordHook(Hook):
             return val['dataset']['pipeline']
         if self.pipeline is not None and not isinstance(self.pipeline, str):
             return self.pipeline
-        train = getattr(dataset, 'pipeline', None) or \
-            getattr(find_noisy_dataset(dataset).dataset, 'pipeline')
-        transforms = list(train.transforms)
-        if self.pipeline == 'train_weak':
-            for i, t in enumerate(transforms):
-                if type(t).__name__ == 'MultiView':
-                    transforms[i] = t.pipelines[0]  # the first (weak) view
-        return transforms
+        return train_transforms(dataset, weak_only=self.pipeline == 'train_weak')
 
     # recording ---------------------------------------------------------------------------
     def before_train_epoch(self, runner):

@@ -4,5 +4,6 @@ from .coteaching import CoTeaching
 from .dividemix import DivideMix
 from .rolr import RoLR
 from .unicon import UNICON
+from .vrlvmix import VRLVMix
 
-__all__ = ['CoTrainingLearner', 'CoTeaching', 'DivideMix', 'RoLR', 'CCL', 'UNICON']
+__all__ = ['CoTrainingLearner', 'CoTeaching', 'DivideMix', 'RoLR', 'CCL', 'UNICON', 'VRLVMix']

@@ -34,6 +34,16 @@ from mmnoisy.registry import MODELS
 NETWORKS = ('net1', 'net2')
 
 
+def option_dict(value, known, what):
+    """A copy of the option dict ``value`` after refusing keys outside ``known`` (an option
+    the learner would otherwise ignore)."""
+    value = dict(value)
+    unknown = set(value) - set(known)
+    if unknown:
+        raise ValueError(f'unknown keys in {what}: {sorted(unknown)}; known: {tuple(known)}')
+    return value
+
+
 @MODELS.register_module()
 class CoTrainingLearner(BaseModel):
     """Base of the two-network learners.

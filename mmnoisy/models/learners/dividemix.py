@@ -117,18 +117,20 @@ class DivideMix(CoTrainingLearner):
         pu = sharpen((own1[unl] + own2[unl] + peer1 + peer2) / 4, self.temperature)
         return px, pu
 
-    def mix(self, xa, xb, lab, px, pu):
-        """MixMatch of the labelled rows of both views (targets ``px``) followed by the
+    def mix(self, xa, xb, lab, px, pu, extra=None):
+        """MixMatch of the labelled rows of both views (targets ``px``), then the extra
+        labelled rows ``extra`` = (inputs, targets) if given (VRLVMix's mixup pairs), then the
         unlabelled rows (``pu``): (mixed inputs, mixed targets, number of labelled rows,
         unmixed targets, permutation)."""
         unl = ~lab
-        all_x = torch.cat([xa[lab], xb[lab], xa[unl], xb[unl]])
-        all_t = torch.cat([px, px, pu, pu])
+        ex, et = extra if extra is not None else (xa[:0], px[:0])
+        all_x = torch.cat([xa[lab], xb[lab], ex, xa[unl], xb[unl]])
+        all_t = torch.cat([px, px, et, pu, pu])
         lam = mixmatch_lambda(self.alpha, self.rng())
         perm = torch.randperm(len(all_x), generator=self.torch_generator('cpu')).to(
             all_x.device)
         mixed_x, mixed_t = mixup(all_x, all_t, lam, perm)
-        return mixed_x, mixed_t, 2 * int(lab.sum()), all_t, perm
+        return mixed_x, mixed_t, 2 * int(lab.sum()) + len(ex), all_t, perm
 
     def _ccl_terms(self, name, feats, logits, start, onehot, w, x_weak, log):
         b = len(onehot)

@@ -12,6 +12,7 @@ from mmnoisy.engine.utils import unwrap
 from mmnoisy.models.losses import mixmatch_losses, simclr_loss, uniform_prior_penalty
 from mmnoisy.registry import MODELS
 from mmnoisy.selection.hmw import class_distances, mixup_hm_weights
+from .co_training import option_dict
 from .dividemix import DivideMix
 
 HMW_KEYS = ('alpha', 'beta', 'topk', 'use_aum', 'use_tkum', 'hyperspherical')
@@ -59,10 +60,7 @@ class UNICON(DivideMix):
                                  'out_channels=128))')
         self.hmw = None
         if hmw is not None:
-            hmw = dict(hmw)
-            unknown = set(hmw) - set(HMW_KEYS)
-            if unknown:
-                raise ValueError(f'unknown keys in hmw: {sorted(unknown)}; known: {HMW_KEYS}')
+            hmw = option_dict(hmw, HMW_KEYS, 'hmw')
             self.hmw = dict(alpha=float(hmw.get('alpha', 1.0)), beta=float(hmw.get('beta', 1.0)),
                             topk=int(hmw.get('topk', 1)), use_aum=bool(hmw.get('use_aum', True)),
                             use_tkum=bool(hmw.get('use_tkum', True)),

@@ -126,3 +126,18 @@ def simclr_loss(z1, z2, temperature):
     sim = sim.masked_fill(torch.eye(2 * b, dtype=torch.bool, device=z.device), float('-inf'))
     partner = torch.cat([torch.arange(b, 2 * b), torch.arange(b)]).to(z.device)
     return -F.log_softmax(sim, dim=1).gather(1, partner[:, None]).mean()
+
+
+def scan_loss(probs, neighbour_probs, entropy_weight, eps=1e-8):
+    """VRLVMix's Eq. 12 (the SCAN loss, Van Gansbeke et al. 2020, as ScanMix uses it):
+    L_CLU = L_N + lambda_e L_e with L_N = -mean_i log <p_i, p_j> (a neighbour j of i; BCE of
+    the dot product against 1) and L_e = sum_c pbar_c log pbar_c = -H(mean_i p_i), which
+    favours spreading the predictions over the classes. Returns (L_CLU, L_N, L_e)."""
+    if len(probs) == 0:
+        zero = probs.sum() * 0
+        return zero, zero, zero
+    dot = (probs * neighbour_probs).sum(dim=1)
+    l_n = -dot.clamp_min(eps).log().mean()
+    mean = probs.mean(dim=0).clamp_min(eps)
+    l_e = (mean * mean.log()).sum()
+    return l_n + entropy_weight * l_e, l_n, l_e

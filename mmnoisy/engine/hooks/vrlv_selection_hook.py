@@ -1,0 +1,279 @@
+"""``VRLVSelectionHook``: VRLVMix's selection, once per epoch, and where it goes.
+
+At the start of each epoch from ``begin_epoch`` it reads what ``SampleRecordHook`` has just
+recorded (test transform, no augmentation): both networks' losses, network B's (``net2``)
+predictions over the last tau + 1 epochs and a feature vector per sample, and runs
+:func:`mmnoisy.selection.vrlv.vrlv_partition`:
+
+* network A (``net1``) splits by the GMM of its losses (G_l = clean probability >
+  ``p_threshold``, the learner's), r = |G_l| / N;
+* network B's loss-change ranks over the last tau epochs give the variance of Eq. 3 and the
+  sets V_l, V_h, V_c of Eq. 4;
+* beta (Eq. 5) compares B's predictions of the two last epochs, or, in the epoch t* + tau
+  after the learning rate changed at t*, those of t* and t* + tau; D_c follows Eq. 6;
+* balancing (Algorithm 1): per-class quota R = N r / C, ENN cleaning of over-full classes and
+  k-NN mixup pairs from the peer's unlabelled set for short ones (feature space: B's pooled
+  features of this epoch's pass, or the SimCLR encoder's features from a file).
+
+The learner (``VRLVMix``) reads ``selected_tables`` (D_x), ``trust_tables`` (the peer's GMM
+clean probability for label refinement, as DivideMix), ``pair_tables`` /
+``pair_label_tables`` (the mixup pairs, keyed by the pool sample), ``class_weight_tables``
+(Eq. 10) and, when SCAN is on, ``scan_tables`` (each sample's neighbours that share its
+predicted class, -1 elsewhere) and ``scan_active`` (estimated noise rate 1 - r above the
+learner's ``scan['noise_rate']``). Until tau + 1 epochs of B's losses are recorded the
+selection is DivideMix's co-divide (logged as such).
+
+Logged every epoch: the sizes of V_l, V_h, V_c, D_c and D_x (with the pairs) and, when the
+clean labels are known, their precision, the AUROC of the GMM probability and of the
+variance (low = clean), to the text log, the visualizer and ``selection_quality.json``.
+"""
+import os.path as osp
+
+import numpy as np
+import torch
+from mmengine.dataset import pseudo_collate
+
+from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.registry import HOOKS
+from mmnoisy.selection import selection_quality
+from mmnoisy.selection.vrlv import (balance_weights, lr_change_epoch, prediction_changed,
+                                    vrlv_partition, vrlv_variance)
+from .gmm_confidence_hook import GMMConfidenceHook
+from .sample_record_hook import PipelineView, train_transforms
+
+LRS_KEY = 'vrlv_learning_rates'
+
+
+class SampleFetcher:
+    """Preprocessed inputs of training samples by index, through the training pipeline's
+    first (weak) view: the anchors of VRLVMix's mixup pairs and SCAN's neighbours, which are
+    not in the batch. Runs in the main process (a few dozen samples per iteration)."""
+
+    def __init__(self, dataset, preprocessor):
+        self.view = PipelineView(dataset, train_transforms(dataset, weak_only=True))
+        self.preprocessor = preprocessor
+
+    def __call__(self, indices):
+        data = pseudo_collate([self.view[int(i)] for i in indices])
+        return self.preprocessor(data, False)['inputs']
+
+
+@HOOKS.register_module()
+class VRLVSelectionHook(GMMConfidenceHook):
+    """Args:
+        tau (int): epochs of loss-change ranks in the variance, and the delay after a
+            learning-rate change (10).
+        gamma_1, gamma_2 (float | None): thresholds of V_l / V_h on the variance of ranks
+            normalised to [0, 1]; None = derived from r (see ``vrlv_sets``).
+        lr_change_factor (float | None): a change of the learning rate by at least this
+            factor either way counts as "lr changes" (2: a step schedule's /10 does, a cosine
+            schedule's epoch-to-epoch decay mostly does not); None = any change.
+        vrlv (bool): False = Table IV's "w/o VRLV": each network's D_c is its peer's GMM split
+            (DivideMix), still balanced.
+        balancing (bool): False = Table IV's "w/o balancing".
+        features (str): 'record' (network B's ``feature`` signal of this epoch) or the path of
+            an (N, D) ``.npy`` (e.g. the SimCLR features ``tools/vrlvmix/mine_neighbours.py``
+            writes).
+        k_enn (int): neighbours of the ENN cleaning (3).
+        k_mix (int): nearest pool samples per anchor for the mixup pairs (5).
+        begin_epoch (int | str): first epoch with a selection ('warmup').
+        max_iter, tol, reg_covar, random_state: of the GaussianMixture.
+    """
+    method_name = 'VRLV'
+
+    def __init__(self, tau=10, gamma_1=None, gamma_2=None, lr_change_factor=2.0, vrlv=True,
+                 balancing=True, features='record', k_enn=3, k_mix=5, begin_epoch=0,
+                 **gmm_args):
+        super().__init__(signal='loss', average_last=1, co_divide=True,
+                         begin_epoch=begin_epoch, **gmm_args)
+        if int(tau) < 2:
+            raise ValueError(f'tau must be >= 2, got {tau}')
+        if gamma_1 is not None and gamma_2 is not None and gamma_1 > gamma_2:
+            raise ValueError(f'gamma_1 ({gamma_1}) must not exceed gamma_2 ({gamma_2})')
+        if lr_change_factor is not None and lr_change_factor <= 1:
+            raise ValueError(f'lr_change_factor must be > 1 or None, got {lr_change_factor}')
+        self.lr_change_factor = lr_change_factor
+        if int(k_enn) < 1 or int(k_mix) < 1:
+            raise ValueError(f'k_enn and k_mix must be >= 1, got {k_enn}, {k_mix}')
+        self.tau, self.gamma_1, self.gamma_2 = int(tau), gamma_1, gamma_2
+        self.vrlv, self.balancing, self.features = bool(vrlv), bool(balancing), features
+        self.k_enn, self.k_mix = int(k_enn), int(k_mix)
+        self.lrs = {}          # epoch -> learning rate of net1's first parameter group
+        self.feature_table = None
+        self.neighbours = None
+
+    # ------------------------------------------------------------------------ start-up
+    def before_run(self, runner):
+        super().before_run(runner)
+        loop = built_loop(runner, 'train')
+        if loop is None:
+            return
+        model = unwrap(runner.model)
+        if not hasattr(model, 'pair_tables'):
+            raise TypeError(f'VRLVSelectionHook selects for VRLVMix, not {type(model).__name__}')
+        record = model.sample_record
+        n = len(loop.dataloader.dataset)
+        need = {'loss': self.tau + 1 if self.vrlv else 1, 'pred': self.tau + 1 if self.vrlv
+                else 1}
+        if self.balancing and self.features == 'record':
+            need['feature'] = 1
+        for name, epochs in need.items():
+            if record.history.get(name, 0) < epochs:
+                raise ValueError(
+                    f'VRLVSelectionHook(tau={self.tau}) needs {epochs} epochs of {name!r} in '
+                    f'the per-sample record, which keeps '
+                    f'{record.history.get(name, 0)}: SampleRecordHook(signals=dict(loss='
+                    f"{self.tau + 1}, pred={self.tau + 1}, feature=1), pipeline='test')")
+        if self.balancing and self.features != 'record':
+            self.feature_table = _load_table(self.features, n, 'features', ndim=2)
+        scan = getattr(model, 'scan', None)
+        if scan is not None:
+            self.neighbours = _load_table(scan['neighbours'], n, 'SCAN neighbours', ndim=2)
+            if self.neighbours.min() < 0 or self.neighbours.max() >= n:
+                raise ValueError(f"SCAN neighbour file {scan['neighbours']} has indices outside "
+                                 f'[0, {n})')
+        model.fetch_samples = SampleFetcher(loop.dataloader.dataset, model.data_preprocessor)
+
+    # ----------------------------------------------------------------------- every epoch
+    def before_train_epoch(self, runner):
+        self.lrs[runner.epoch] = float(
+            runner.optim_wrapper['net1'].optimizer.param_groups[0]['lr'])
+        super().before_train_epoch(runner)
+
+    def select(self, runner, model, record, available):
+        nets = record.nets
+        splits = {net: self.clean_probability(runner, record, net, available[net])[0]
+                  for net in nets}
+        p = model.p_threshold
+        trust = {net: np.asarray(splits[model.peer_of(net)], np.float32) for net in nets}
+        labels = self.labels
+        c = model.num_classes
+        entry = {'epoch': runner.epoch}
+        held = len(record.recorded_epochs('net2', 'loss'))
+        lr_t = lr_change_epoch(self.lrs, runner.epoch, self.tau, self.lr_change_factor)
+        ready = not self.vrlv or (held >= self.tau + 1 and len(
+            record.recorded_epochs('net2', 'pred')) >= 2)
+        if lr_t is not None and lr_t not in record.recorded_epochs('net2', 'pred'):
+            lr_t = None   # the predictions at t* were not recorded (recording began later)
+        features = None
+        if self.balancing:
+            features = self.feature_table if self.feature_table is not None else \
+                record.latest('net2', 'feature').astype(np.float32)
+        empty = np.zeros(0, np.int64)
+        info, out = {}, {}
+        if not ready:
+            mode = f'GMM co-divide (VRLV waits for {self.tau + 1} epochs of losses, has {held})'
+            for net in nets:
+                out[net] = dict(labelled=trust[net] > p, pairs=np.zeros((0, 2), np.int64),
+                                pair_labels=empty)
+            class_weights = {net: None for net in nets}
+        else:
+            losses_a = record.latest('net1', 'loss')
+            if self.vrlv:
+                var = vrlv_variance(record.get('net2', 'loss', self.tau + 1), self.tau)
+                preds = record.get('net2', 'pred', 2)
+                pred_prev = record.get_epoch('net2', 'pred', lr_t) if lr_t is not None \
+                    else preds[0]
+                beta = prediction_changed(pred_prev, preds[1])
+                part = vrlv_partition(labels, splits['net1'] > p, var, beta, losses_a, features,
+                                      c, lr_t is not None, self.gamma_1, self.gamma_2,
+                                      self.balancing, self.k_enn, self.k_mix)
+                mode = 'lr changed at epoch %d' % (lr_t + 1) if lr_t is not None else \
+                    'lr constant'
+                info = self._set_info(part, var)
+                out = {net: part[net] for net in nets}
+            else:
+                mode = 'w/o VRLV: GMM co-divide, balanced'
+                out = self._gmm_balanced(labels, trust, p, losses_a, features, c)
+            class_weights = {net: balance_weights(labels, out[net]['labelled'],
+                                                  out[net]['pair_labels'], c)
+                             for net in nets} if model.class_balance else \
+                {net: None for net in nets}
+        n = len(labels)
+        ratio = float((splits['net1'] > p).mean())
+        model.scan_active = model.scan is not None and 1 - ratio > model.scan['noise_rate']
+        for net in nets:
+            o = out[net]
+            model.trust_tables[net] = torch.from_numpy(trust[net])
+            model.selected_tables[net] = torch.from_numpy(np.asarray(o['labelled'], bool))
+            partner = np.full(n, -1, np.int64)
+            plabel = np.zeros(n, np.int64)
+            if len(o['pairs']):
+                # one pair per pool sample: the first (nearest) one
+                pool, first = np.unique(o['pairs'][:, 1], return_index=True)
+                partner[pool] = o['pairs'][first, 0]
+                plabel[pool] = o['pair_labels'][first]
+            model.pair_tables[net] = torch.from_numpy(partner)
+            model.pair_label_tables[net] = torch.from_numpy(plabel)
+            cw = class_weights[net]
+            model.class_weight_tables[net] = None if cw is None else torch.from_numpy(cw)
+            if model.scan_active:
+                model.scan_tables[net] = torch.from_numpy(self._scan_table(record, net))
+            quality = selection_quality(trust[net], self.is_noisy, trusted=o['labelled'])
+            sizes = dict(D_x=int(np.sum(o['labelled'])), pairs=int((partner >= 0).sum()))
+            entry[net] = dict(from_net=model.peer_of(net), mode=mode, **quality, **sizes,
+                              **info)
+            self._log(runner, net, model.peer_of(net), dict(quality, **sizes, **{
+                k: v for k, v in info.items() if not isinstance(v, str)}))
+        runner.logger.info(f'VRLV epoch {runner.epoch + 1}: {mode}; estimated noise rate '
+                           f'{1 - ratio:.3f}, SCAN {"on" if model.scan_active else "off"}')
+        entry['noise_rate'] = 1 - ratio
+        entry['scan'] = bool(model.scan_active)
+        self.add_history(runner, entry)
+
+    def _gmm_balanced(self, labels, trust, p, losses, features, c):
+        """Table IV's "w/o VRLV": D_c = the peer's GMM split, short classes filled with mixup
+        pairs from the peer's unlabelled set (no supplementary set to clean)."""
+        from mmnoisy.selection.vrlv import balance, class_quota
+        out = {}
+        for net, w in trust.items():
+            clean = w > p
+            quota = class_quota(len(labels), float(clean.mean()), c)
+            if self.balancing:
+                extra, pairs, plabels = balance(labels, clean, np.zeros_like(clean), features,
+                                                losses, quota, c, ~clean, self.k_enn,
+                                                self.k_mix)
+            else:
+                extra, pairs, plabels = clean, np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
+            out[net] = dict(labelled=clean | extra, pairs=pairs, pair_labels=plabels)
+        return out
+
+    def _set_info(self, part, var):
+        """Sizes of Eq. 4's sets and D_c, and their precision when clean labels are known."""
+        sets = dict(V_l=part['sets']['V_l'], V_h=part['sets']['V_h'], V_c=part['sets']['V_c'],
+                    D_c=part['clean'])
+        info = {f'{k}_size': int(m.sum()) for k, m in sets.items()}
+        info.update(gamma_1=part['sets']['gamma_1'], gamma_2=part['sets']['gamma_2'])
+        if self.is_noisy is not None:
+            clean = ~np.asarray(self.is_noisy, bool)
+            info.update({f'{k}_precision': float(clean[m].mean()) if m.any() else None
+                         for k, m in sets.items()})
+            info['vrlv_auroc'] = selection_quality(-var, self.is_noisy)['auroc']
+        return info
+
+    def _scan_table(self, record, net):
+        """SCAN's neighbours of every sample that share its predicted class (ScanMix), -1
+        elsewhere: (N, k) int32."""
+        pred = record.latest(net, 'pred').astype(np.int64)
+        nbrs = self.neighbours
+        return np.where(pred[nbrs] == pred[:, None], nbrs, -1).astype(np.int32)
+
+    # ---------------------------------------------------------------------- checkpoint
+    def before_save_checkpoint(self, runner, checkpoint):
+        super().before_save_checkpoint(runner, checkpoint)
+        checkpoint[LRS_KEY] = {int(k): float(v) for k, v in self.lrs.items()}
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        super().after_load_checkpoint(runner, checkpoint)
+        if getattr(runner, '_resume', False) and LRS_KEY in checkpoint:
+            self.lrs = {int(k): float(v) for k, v in checkpoint[LRS_KEY].items()}
+
+
+def _load_table(path, num_samples, what, ndim):
+    if not osp.isfile(str(path)):
+        raise FileNotFoundError(f'{what} file not found: {path}')
+    table = np.load(path, mmap_mode='r')
+    if table.ndim != ndim or table.shape[0] != num_samples:
+        raise ValueError(f'{what} file {path} has shape {table.shape}; the training set has '
+                         f'{num_samples} samples, so ({num_samples}, ...) is needed')
+    return np.asarray(table)
