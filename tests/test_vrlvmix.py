@@ -325,6 +325,15 @@ def test_simclr_pretraining_and_neighbour_mining(tmp_path):
     nbrs, feats = np.load(out / 'neighbours.npy'), np.load(out / 'features.npy')
     assert nbrs.shape == (40, 4) and feats.shape == (40, 512)
     assert (nbrs != np.arange(40)[:, None]).all() and nbrs.min() >= 0 and nbrs.max() < 40
+    # without a checkpoint the encoder's init_cfg gives the weights (Clothing1M: torchvision's
+    # ImageNet ResNet-50); here a local file, the same SimCLR backbone -> the same features
+    enc = _write(tmp_path, 'enc.py', f"_base_ = ['{ROOT}/{simclr}']\n"
+                 "model = dict(backbone=dict(init_cfg=dict(type='Pretrained', prefix='backbone.',"
+                 f" checkpoint='{tmp_path}/s/epoch_1.pth')))\n")
+    no_ckpt = [str(enc)] + args[2:]
+    no_ckpt[no_ckpt.index('--out-dir') + 1] = str(tmp_path / 'nb2')
+    run_tool('tools/vrlvmix/mine_neighbours.py', *no_ckpt)
+    assert np.array_equal(np.load(tmp_path / 'nb2' / 'features.npy'), feats)
     args[args.index('--k') + 1] = '40'
     proc = run_tool('tools/vrlvmix/mine_neighbours.py', *args, check=False)
     assert proc.returncode != 0 and '--k must be in [1, 39]' in proc.stderr
@@ -336,6 +345,30 @@ def test_vrlvmix_model_builds_from_every_config():
     from mmengine.config import Config
     for path in sorted(glob.glob(f'{ROOT}/configs/vrlvmix/vrlvmix_*.py')):
         cfg = Config.fromfile(path)
-        if 'scan' in cfg.model:
-            assert cfg.model.scan.neighbours.endswith('neighbours.npy'), path
-        MODELS.build(cfg.model)
+        model = MODELS.build(cfg.model)
+        if model.scan is not None:
+            assert model.scan['neighbours'].endswith('neighbours.npy'), path
+        assert ('wo-scan' in path or 'wo-balancing-scan' in path) == (
+            model.scan is None and ('sym80' in path or 'sym90' in path or 'cifar100-asym40' in
+                                    path)), path
+        assert model.vrlv == ('wo-vrlv' not in path), path
+        assert model.balancing == model.class_balance == ('wo-balancing' not in path), path
+
+
+@pytest.mark.parametrize('switch', ['vrlv', 'balancing'])
+def test_table_iv_ablation_switches_in_a_run(tmp_path, switch):
+    """model.vrlv=False: every epoch is the balanced GMM co-divide; model.balancing=False: no
+    pairs and no class weights (D_x = D_c plus the supplementary set)."""
+    cfg = _write(tmp_path, 'a.py', f"_base_ = ['{ROOT}/{DEMO}']\nmodel = dict({switch}=False)\n" +
+                 HOOKS_TAU2.format(extra='', more=''))
+    proc = run_tool('tools/train.py', str(cfg), '--work-dir', str(tmp_path / 'w'),
+                    '--cfg-options', 'train_cfg.max_epochs=4', 'model.warmup_epochs=1')
+    log = proc.stdout + proc.stderr
+    history = json.loads((tmp_path / 'w' / 'selection_quality.json').read_text())['epochs']
+    if switch == 'vrlv':
+        assert all(h['net1']['mode'] == 'w/o VRLV: GMM co-divide, balanced' for h in history)
+        assert 'V_c_size' not in history[-1]['net1']
+    else:
+        assert history[-1]['net1']['mode'] == 'lr constant'
+        assert all(h[n]['pairs'] == 0 for h in history for n in ('net1', 'net2'))
+        assert 'net1.pairs: 0.0000' in log

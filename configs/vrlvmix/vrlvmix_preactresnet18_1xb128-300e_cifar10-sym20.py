@@ -12,7 +12,7 @@ _base_ = [
     '../_base_/co_training_runtime.py',
 ]
 model = dict(_delete_=True, type='VRLVMix', network={{_base_.model}}, warmup_epochs=10,
-             p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0, class_balance=True)
+             p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0)
 train_dataloader = dict(
     batch_size=128,
     dataset=dict(dataset=dict(pipeline={{_base_.weak_weak_pipeline}}),

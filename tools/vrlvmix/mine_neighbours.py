@@ -2,10 +2,13 @@
 
     python tools/vrlvmix/mine_neighbours.py SIMCLR_CONFIG CHECKPOINT \
         --data-config configs/vrlvmix/vrlvmix_..._cifar10-sym80.py --out-dir DIR [--k 20]
+    python tools/vrlvmix/mine_neighbours.py configs/vrlvmix/resnet50_imagenet_encoder.py \
+        --data-config configs/vrlvmix/vrlvmix_resnet50_1xb32-80e_clothing1m.py --out-dir DIR
 
 The encoder (the backbone of the SimCLR model of SIMCLR_CONFIG, e.g.
 configs/vrlvmix/simclr_resnet18_1xb512-500e_cifar10.py, with the weights of CHECKPOINT) embeds
-every training sample of DATA_CONFIG's training set, in its order (``sample_idx``), through
+(or, without CHECKPOINT, the weights its ``init_cfg`` names, e.g. torchvision's ImageNet
+ResNet-50) every training sample of DATA_CONFIG's training set, in its order (``sample_idx``), through
 that config's test pipeline; the pooled features are L2-normalised and each sample's k most
 similar others (cosine) are its neighbours. Written to DIR (atomically, so an interrupted run
 leaves nothing half-written):
@@ -32,7 +35,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='the self-supervised (SimCLR) config')
-    parser.add_argument('checkpoint', help='its trained weights')
+    parser.add_argument('checkpoint', nargs='?', default=None,
+                        help="its trained weights (default: the model's init_cfg)")
     parser.add_argument('--data-config', required=True,
                         help='the VRLVMix config whose training set is embedded')
     parser.add_argument('--out-dir', required=True, help='where features.npy and '
@@ -54,7 +58,10 @@ def build_encoder(cfg, checkpoint, device):
     import mmnoisy.compat  # noqa: F401  (the safe checkpoint loaders)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    if checkpoint is None:
+        model.init_weights()   # e.g. init_cfg=dict(type='Pretrained', checkpoint=...)
+    else:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     encoder = model.backbone.to(device)
     encoder.eval()  # mmpretrain's ResNet.train() returns None
     return encoder
@@ -106,7 +113,7 @@ def main(argv=None):
     data_cfg = Config.fromfile(args.data_config)
     if args.cfg_options:
         data_cfg.merge_from_dict(args.cfg_options)
-    if not osp.isfile(args.checkpoint):
+    if args.checkpoint is not None and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     encoder = build_encoder(cfg, args.checkpoint, args.device)
     view = training_view(data_cfg)

@@ -68,9 +68,6 @@ class VRLVSelectionHook(GMMConfidenceHook):
         lr_change_factor (float | None): a change of the learning rate by at least this
             factor either way counts as "lr changes" (2: a step schedule's /10 does, a cosine
             schedule's epoch-to-epoch decay mostly does not); None = any change.
-        vrlv (bool): False = Table IV's "w/o VRLV": each network's D_c is its peer's GMM split
-            (DivideMix), still balanced.
-        balancing (bool): False = Table IV's "w/o balancing".
         features (str): 'record' (network B's ``feature`` signal of this epoch) or the path of
             an (N, D) ``.npy`` (e.g. the SimCLR features ``tools/vrlvmix/mine_neighbours.py``
             writes).
@@ -81,9 +78,8 @@ class VRLVSelectionHook(GMMConfidenceHook):
     """
     method_name = 'VRLV'
 
-    def __init__(self, tau=10, gamma_1=None, gamma_2=None, lr_change_factor=2.0, vrlv=True,
-                 balancing=True, features='record', k_enn=3, k_mix=5, begin_epoch=0,
-                 **gmm_args):
+    def __init__(self, tau=10, gamma_1=None, gamma_2=None, lr_change_factor=2.0,
+                 features='record', k_enn=3, k_mix=5, begin_epoch=0, **gmm_args):
         super().__init__(signal='loss', average_last=1, co_divide=True,
                          begin_epoch=begin_epoch, **gmm_args)
         if int(tau) < 2:
@@ -96,7 +92,8 @@ class VRLVSelectionHook(GMMConfidenceHook):
         if int(k_enn) < 1 or int(k_mix) < 1:
             raise ValueError(f'k_enn and k_mix must be >= 1, got {k_enn}, {k_mix}')
         self.tau, self.gamma_1, self.gamma_2 = int(tau), gamma_1, gamma_2
-        self.vrlv, self.balancing, self.features = bool(vrlv), bool(balancing), features
+        self.features = features
+        self.vrlv = self.balancing = True   # the model's switches, read before the run
         self.k_enn, self.k_mix = int(k_enn), int(k_mix)
         self.lrs = {}          # epoch -> learning rate of net1's first parameter group
         self.feature_table = None
@@ -111,6 +108,7 @@ class VRLVSelectionHook(GMMConfidenceHook):
         model = unwrap(runner.model)
         if not hasattr(model, 'pair_tables'):
             raise TypeError(f'VRLVSelectionHook selects for VRLVMix, not {type(model).__name__}')
+        self.vrlv, self.balancing = model.vrlv, model.balancing
         record = model.sample_record
         n = len(loop.dataloader.dataset)
         need = {'loss': self.tau + 1 if self.vrlv else 1, 'pred': self.tau + 1 if self.vrlv

@@ -23,8 +23,12 @@ SCAN_KEYS = ('neighbours', 'entropy_weight', 'weight', 'noise_rate')
 class VRLVMix(DivideMix):
     """Args:
         p_threshold (float): GMM clean probability above which a sample is in G_l (0.5).
-        class_balance (bool): weight each labelled row by Eq. 10's |D_x| / (|D_x^c| C) of its
-            class.
+        vrlv (bool): False = Table IV's "w/o VRLV": each network's D_c is its peer's GMM split
+            (DivideMix), still balanced (read by ``VRLVSelectionHook``).
+        balancing (bool): False = Table IV's "w/o balancing": D_x = D_c plus the whole
+            supplementary set, no ENN, no mixup pairs, no class weights.
+        class_balance (bool | None): weight each labelled row by Eq. 10's
+            |D_x| / (|D_x^c| C) of its class (None = with balancing).
         scan (dict | None): the SCAN loss (Eq. 12) when the estimated noise rate 1 - r
             exceeds ``noise_rate``: ``dict(neighbours='neighbours.npy', entropy_weight=2.0,
             weight=0.05, noise_rate=0.6)``. ``neighbours`` is the (N, k) index file of
@@ -40,13 +44,14 @@ class VRLVMix(DivideMix):
     num_views = 2
     selection_hook = 'VRLVSelectionHook'
 
-    def __init__(self, class_balance=True, scan=None, **kwargs):
+    def __init__(self, vrlv=True, balancing=True, class_balance=None, scan=None, **kwargs):
         if kwargs.get('ccl') is not None:
             raise ValueError('VRLVMix does not take CCL terms (ccl=...)')
         if kwargs.get('aux_losses'):
             raise ValueError('VRLVMix does not take plug-in losses (aux_losses) yet')
         super().__init__(**kwargs)
-        self.class_balance = bool(class_balance)
+        self.vrlv, self.balancing = bool(vrlv), bool(balancing)
+        self.class_balance = self.balancing if class_balance is None else bool(class_balance)
         self.scan = None
         if scan is not None:
             scan = option_dict(scan, SCAN_KEYS, 'scan')

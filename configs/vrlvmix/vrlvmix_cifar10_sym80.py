@@ -1,0 +1,1 @@
+_base_ = ['./vrlvmix_preactresnet18_1xb128-300e_cifar10-sym80.py']  # short alias
