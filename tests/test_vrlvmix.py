@@ -372,3 +372,31 @@ def test_table_iv_ablation_switches_in_a_run(tmp_path, switch):
         assert history[-1]['net1']['mode'] == 'lr constant'
         assert all(h[n]['pairs'] == 0 for h in history for n in ('net1', 'net2'))
         assert 'net1.pairs: 0.0000' in log
+
+
+def test_the_hook_keeps_rank_rows_and_matches_the_pure_variance():
+    from mmnoisy.selection.vrlv import vrlv_variance
+
+    class Record:  # the part of SampleRecord the hook reads
+        def __init__(self):
+            self.losses = {}
+
+        def recorded_epochs(self, net, name):
+            return sorted(self.losses)[-4:]
+
+        def get(self, net, name, last):
+            return np.stack([self.losses[e] for e in self.recorded_epochs(net, name)[-last:]])
+
+    hook = HOOKS.build(dict(type='VRLVSelectionHook', tau=3))
+    record, rng = Record(), np.random.default_rng(0)
+    for epoch in range(8):
+        record.losses[epoch] = rng.random(50).astype(np.float32)
+        if epoch < 3:
+            with pytest.raises(ValueError, match='needs 4 recorded epochs'):
+                hook.variance(record)
+            continue
+        if epoch == 6:
+            hook.rank_rows = {}     # as after a resume: rebuilt from the record
+        expected = vrlv_variance(record.get('net2', 'loss', 4), 3)
+        assert np.array_equal(hook.variance(record), expected)
+        assert sorted(hook.rank_rows) == [epoch - 2, epoch - 1, epoch]

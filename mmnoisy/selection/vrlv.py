@@ -21,6 +21,7 @@ selections by partition, not by sorting.
 """
 import numpy as np
 
+from .neighbours import knn_euclidean
 from .ranking import rank_within_class
 
 
@@ -139,7 +140,6 @@ def enn_keep(features, labels, candidates, reference, k=3):
     """Edited Nearest Neighbours (Wilson 1972) against a reference set: a candidate is kept when
     more than half of its k nearest reference samples (Euclidean, in feature space) carry its
     label. Returns a bool mask over ``candidates`` (indices)."""
-    from sklearn.neighbors import NearestNeighbors
     candidates, reference = np.asarray(candidates), np.asarray(reference)
     if len(candidates) == 0:
         return np.zeros(0, bool)
@@ -147,23 +147,26 @@ def enn_keep(features, labels, candidates, reference, k=3):
         return np.ones(len(candidates), bool)  # nothing to compare with: keep
     labels = np.asarray(labels)
     k = min(int(k), len(reference))
-    nn = NearestNeighbors(n_neighbors=k).fit(features[reference])
-    _, nbrs = nn.kneighbors(features[candidates])
+    nbrs = knn_euclidean(features[candidates], features[reference], k)
     agree = (labels[reference][nbrs] == labels[candidates][:, None]).sum(axis=1)
     return agree * 2 > k
 
 
-def knn_mixup_pairs(features, anchors, pool, needed, k=5):
+def knn_mixup_pairs(features, anchors, pool, needed, k=5, pool_features=None):
     """Oversampling pairs for a short class: each anchor's k nearest samples of the pool
     (Euclidean, in feature space), nearest first, taken round-robin over the anchors until
     ``needed`` pairs; (anchor, pool sample) index pairs, to be mixed up with the anchor's label.
-    Fewer pairs when the anchors and pool cannot give that many."""
-    from sklearn.neighbors import NearestNeighbors
+    Fewer pairs when the anchors and pool cannot give that many. Only the anchors and
+    neighbour ranks the round-robin reaches are searched; ``pool_features`` =
+    ``features[pool]`` when the caller already has it."""
     anchors, pool = np.asarray(anchors), np.asarray(pool)
     if needed <= 0 or len(anchors) == 0 or len(pool) == 0:
         return np.zeros((0, 2), np.int64)
-    k = min(int(k), len(pool))
-    _, nbrs = NearestNeighbors(n_neighbors=k).fit(features[pool]).kneighbors(features[anchors])
+    k = min(int(k), len(pool), -(-int(needed) // len(anchors)))   # ranks reached
+    anchors = anchors[:needed]                                     # anchors reached
+    if pool_features is None:
+        pool_features = features[pool]
+    nbrs = knn_euclidean(features[anchors], pool_features, k)
     # round-robin: all anchors' nearest neighbour first, then all second-nearest, ...
     pairs = np.stack([np.repeat(anchors[None], k, 0), pool[nbrs.T]], axis=-1).reshape(-1, 2)
     return pairs[:needed]
@@ -185,6 +188,7 @@ def balance(labels, clean, candidates, features, losses, quota, num_classes, poo
     candidates = np.asarray(candidates, bool) & ~clean
     features, losses = np.asarray(features), np.asarray(losses)
     pool = np.flatnonzero(np.asarray(pool, bool) & ~clean)
+    pool_features = None  # features[pool], taken once the first short class needs it
     reference = np.flatnonzero(clean)
     have = np.bincount(labels[clean], minlength=num_classes)
     chosen = np.zeros(len(labels), bool)
@@ -206,7 +210,9 @@ def balance(labels, clean, candidates, features, losses, quota, num_classes, poo
             anchors = np.flatnonzero(clean & (labels == c))
             if len(anchors) == 0:
                 anchors = cand
-            p = knn_mixup_pairs(features, anchors, pool, need - len(cand), k_mix)
+            if pool_features is None:
+                pool_features = features[pool]
+            p = knn_mixup_pairs(features, anchors, pool, need - len(cand), k_mix, pool_features)
             pairs.append(p)
             pair_labels.append(np.full(len(p), c, np.int64))
     pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), np.int64)

@@ -14,6 +14,11 @@ selection: the VRLV partition for N samples and tau epochs (Eq. 3-4): recomputed
 
     OMP_NUM_THREADS=1 python tools/benchmark/bench_vrlv.py selection --num-samples 1000000 --tau 10
 
+partition: one epoch of the hook's work for both networks (``vrlv_partition``: sets, D_c, ENN
+    and k-NN mixup pairs with scikit-learn neighbours in D-d feature space), constant-lr branch.
+
+    python tools/benchmark/bench_vrlv.py partition --num-samples 50000 --dim 512 --classes 10
+
 neighbours: k nearest neighbours of N samples with D-d features (SCAN's neighbour file):
     ``mmnoisy.selection.neighbours.knn_cosine`` (blockwise matrix products) against
     scikit-learn's NearestNeighbors.
@@ -62,6 +67,27 @@ def selection(args):
         med, lo, hi = _timed(fn, args.repeats)
         print(f'VRLV N={args.num_samples} tau={args.tau}, {name}: {med:.3f} s '
               f'(min {lo:.3f}, max {hi:.3f})')
+
+
+def partition(args):
+    from mmnoisy.selection.vrlv import vrlv_partition
+    rng = np.random.default_rng(0)
+    n, c = args.num_samples, args.classes
+    labels = rng.integers(0, c, n)
+    # a GMM split and variances that agree on most samples, as after a few epochs
+    clean_score = rng.random(n)
+    g_l = clean_score > args.noise
+    var = (1 - clean_score + 0.3 * rng.random(n)).astype(np.float32)
+    beta = rng.random(n) < 0.1
+    losses = rng.random(n).astype(np.float32)
+    feats = rng.standard_normal((n, args.dim)).astype(np.float32)
+    out = vrlv_partition(labels, g_l, var, beta, losses, feats, c, False)  # warm-up (imports)
+    med, lo, hi = _timed(lambda: vrlv_partition(labels, g_l, var, beta, losses, feats, c, False),
+                         args.repeats)
+    print(f'vrlv_partition N={n} C={c} D={args.dim}: {med:.2f} s median ({lo:.2f}..{hi:.2f}); '
+          f"D_c {int(out['clean'].sum())}, D_x {int(out['net1']['labelled'].sum())} / "
+          f"{int(out['net2']['labelled'].sum())}, pairs {len(out['net1']['pairs'])} / "
+          f"{len(out['net2']['pairs'])}")
 
 
 def neighbours(args):
@@ -132,6 +158,12 @@ def main():
     sel.add_argument('--num-samples', type=int, default=1_000_000)
     sel.add_argument('--tau', type=int, default=10)
     sel.add_argument('--repeats', type=int, default=3)
+    part = sub.add_parser('partition')
+    part.add_argument('--num-samples', type=int, default=50_000)
+    part.add_argument('--dim', type=int, default=512)
+    part.add_argument('--classes', type=int, default=10)
+    part.add_argument('--noise', type=float, default=0.5)
+    part.add_argument('--repeats', type=int, default=3)
     nb = sub.add_parser('neighbours')
     nb.add_argument('--num-samples', type=int, default=50_000)
     nb.add_argument('--dim', type=int, default=512)
@@ -145,7 +177,8 @@ def main():
     acc.add_argument('--jobs', type=int, default=2, help='runs at a time')
     acc.add_argument('--work-dir', default='work_dirs/bench_vrlv_accuracy')
     args = parser.parse_args()
-    dict(selection=selection, neighbours=neighbours, accuracy=accuracy)[args.mode](args)
+    dict(selection=selection, partition=partition, neighbours=neighbours,
+         accuracy=accuracy)[args.mode](args)
 
 
 if __name__ == '__main__':

@@ -36,8 +36,8 @@ from mmengine.dataset import pseudo_collate
 from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection import selection_quality
-from mmnoisy.selection.vrlv import (balance_weights, lr_change_epoch, prediction_changed,
-                                    vrlv_partition, vrlv_variance)
+from mmnoisy.selection.vrlv import (balance_weights, loss_change_ranks, lr_change_epoch,
+                                    prediction_changed, rank_variance, vrlv_partition)
 from .gmm_confidence_hook import GMMConfidenceHook
 from .sample_record_hook import PipelineView, train_transforms
 
@@ -98,6 +98,7 @@ class VRLVSelectionHook(GMMConfidenceHook):
         self.lrs = {}          # epoch -> learning rate of net1's first parameter group
         self.feature_table = None
         self.neighbours = None
+        self.rank_rows = {}    # epoch -> S^t of network B (kept, not checkpointed)
 
     # ------------------------------------------------------------------------ start-up
     def before_run(self, runner):
@@ -168,7 +169,7 @@ class VRLVSelectionHook(GMMConfidenceHook):
         else:
             losses_a = record.latest('net1', 'loss')
             if self.vrlv:
-                var = vrlv_variance(record.get('net2', 'loss', self.tau + 1), self.tau)
+                var = self.variance(record)
                 preds = record.get('net2', 'pred', 2)
                 pred_prev = record.get_epoch('net2', 'pred', lr_t) if lr_t is not None \
                     else preds[0]
@@ -218,6 +219,25 @@ class VRLVSelectionHook(GMMConfidenceHook):
         entry['noise_rate'] = 1 - ratio
         entry['scan'] = bool(model.scan_active)
         self.add_history(runner, entry)
+
+    def variance(self, record):
+        """Eq. 3 from network B's recorded losses. The rank rows of earlier epochs are kept
+        (one new sort per epoch instead of tau); missing ones (the first epoch, after a
+        resume) are rebuilt from the record, which holds tau + 1 epochs of losses."""
+        epochs = record.recorded_epochs('net2', 'loss')[-(self.tau + 1):]
+        if len(epochs) < self.tau + 1:
+            raise ValueError(f'tau = {self.tau} needs {self.tau + 1} recorded epochs of losses, '
+                             f'the record holds {len(epochs)}')
+        missing = [e for e in epochs[1:] if e not in self.rank_rows]
+        if missing == [epochs[-1]]:
+            prev, last = record.get('net2', 'loss', 2)
+            self.rank_rows[epochs[-1]] = loss_change_ranks(prev, last)
+        elif missing:
+            losses = record.get('net2', 'loss', self.tau + 1)
+            self.rank_rows = {e: loss_change_ranks(losses[i], losses[i + 1])
+                              for i, e in enumerate(epochs[1:])}
+        self.rank_rows = {e: self.rank_rows[e] for e in epochs[1:]}
+        return rank_variance(np.stack([self.rank_rows[e] for e in epochs[1:]]))
 
     def _gmm_balanced(self, labels, trust, p, losses, features, c):
         """Table IV's "w/o VRLV": D_c = the peer's GMM split, short classes filled with mixup
