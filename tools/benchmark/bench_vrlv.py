@@ -9,6 +9,11 @@ accuracy: DivideMix and VRLVMix (no SCAN) in the CPU-sized setting (small CNNs,
 
     python tools/benchmark/bench_vrlv.py accuracy bench_data/cifar10 --subset 5000 --epochs 15
 
+    With ``--scan-simclr-epochs E`` it first pretrains mmpretrain's SimCLR (the config of
+    configs/vrlvmix with the small CNN as backbone) for E epochs on the same subset, mines 20
+    neighbours per image (tools/vrlvmix/mine_neighbours.py) and adds VRLVMix + SCAN runs (SCAN
+    forced on: ``scan.noise_rate=0``, since the small networks' GMM underestimates the noise).
+
 selection: the VRLV partition for N samples and tau epochs (Eq. 3-4): recomputed from the loss
     history (tau sorts) and with the rank rows kept from earlier epochs (one new sort).
 
@@ -113,16 +118,56 @@ ACC_METHODS = {
 }
 
 
-def _accuracy_run(name, noise, args):
+SIMCLR_SMALLCNN = """_base_ = ['{root}/configs/vrlvmix/simclr_resnet18_1xb512-500e_cifar10.py']
+model = dict(backbone=dict(_delete_=True, type='mmnoisy.SmallCNN', in_channels=3,
+                           widths=(32, 64, 128)),
+             neck=dict(in_channels=128, hid_channels=128, out_channels=64))
+"""
+
+
+def _simclr_neighbours(args):
+    """SimCLR (small CNN) on the subset, then its 20-NN file; returns the file's path."""
+    import subprocess
+
+    from tools.benchmark.bench_co_training import ROOT
+    out = osp.join(args.work_dir, 'simclr')
+    os.makedirs(out, exist_ok=True)
+    cfg = osp.join(out, 'simclr_smallcnn.py')
+    with open(cfg, 'w') as f:
+        f.write(SIMCLR_SMALLCNN.format(root=ROOT))
+    e = args.scan_simclr_epochs
+    data = [f'train_dataloader.dataset.data_root={args.data_root}',
+            f'train_dataloader.dataset.indices={args.subset}']
+    run = [sys.executable, osp.join(ROOT, 'tools/train.py'), cfg, '--work-dir', out,
+           '--cfg-options', *data, 'train_dataloader.batch_size=256', f'train_cfg.max_epochs={e}',
+           f'param_scheduler.0.T_max={e}', f'param_scheduler.0.end={e}',
+           'train_dataloader.num_workers=2', 'default_hooks.checkpoint.interval=1000']
+    subprocess.run(run, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, osp.join(ROOT, 'tools/vrlvmix/mine_neighbours.py'), cfg,
+                    osp.join(out, f'epoch_{e}.pth'), '--data-config',
+                    osp.join(ROOT, ACC_METHODS['VRLVMix']), '--out-dir', out, '--cfg-options',
+                    f'train_dataloader.dataset.dataset.data_root={args.data_root}',
+                    f'train_dataloader.dataset.dataset.indices={args.subset}'],
+                   cwd=ROOT, check=True, capture_output=True)
+    return osp.join(out, 'neighbours.npy')
+
+
+def _slug(name):
+    return name.lower().replace('+', '_')
+
+
+def _accuracy_run(name, noise, args, neighbours=None):
     from tools.benchmark.bench_co_training import _train, subset_opts
-    work_dir = osp.join(args.work_dir, f'{name.lower()}_{noise}')
+    work_dir = osp.join(args.work_dir, f'{_slug(name)}_{noise}')
     opts = subset_opts(args.data_root, args.subset, args.epochs, 1) + [
         f'train_dataloader.dataset.noise.{kv}' for kv in NOISES[noise]]
+    if name == 'VRLVMix+SCAN':
+        opts += [f'model.scan.neighbours={neighbours}', 'model.scan.noise_rate=0.0']
     if noise.startswith('asym'):
         opts.append('model.warmup_neg_entropy=True')
     env = dict(os.environ, OMP_NUM_THREADS='1')
     start = time.time()
-    log = _train(f'{name} {noise}', ACC_METHODS[name], work_dir, opts, env)
+    log = _train(f'{name} {noise}', ACC_METHODS[name.split('+')[0]], work_dir, opts, env)
     with open(osp.join(work_dir, 'selection_quality.json')) as f:
         epochs = json.load(f)['epochs']
     per_epoch = [dict(epoch=e['epoch'] + 1, auroc=e['net1']['auroc'],
@@ -136,11 +181,19 @@ def _accuracy_run(name, noise, args):
 
 def accuracy(args):
     os.makedirs(args.work_dir, exist_ok=True)
-    jobs = [(m, n) for n in args.noises for m in ACC_METHODS]
+    jobs = [] if args.only_scan else [(m, n) for n in args.noises for m in ACC_METHODS]
+    neighbours = None
+    if args.scan_simclr_epochs:
+        neighbours = _simclr_neighbours(args)
+        jobs += [('VRLVMix+SCAN', n) for n in args.noises]
     with ThreadPoolExecutor(args.jobs) as pool:
-        done = list(pool.map(lambda j: (j, _accuracy_run(j[0], j[1], args)), jobs))
+        done = list(pool.map(lambda j: (j, _accuracy_run(j[0], j[1], args, neighbours)), jobs))
     results = {f'{m} {n}': r for (m, n), r in done}
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+    path = osp.join(args.work_dir, 'results.json')
+    if osp.exists(path):  # keep the results of earlier runs in this work dir
+        with open(path) as f:
+            results = dict(json.load(f)['results'], **results)
+    with open(path, 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
     for key, r in results.items():
         print(f'{key:18s} top-1 last-5 mean {r["top1_last5"]:6.2f}  {r["minutes"]:5.1f} min')
@@ -176,6 +229,10 @@ def main():
     acc.add_argument('--noises', nargs='+', choices=list(NOISES), default=list(NOISES))
     acc.add_argument('--jobs', type=int, default=2, help='runs at a time')
     acc.add_argument('--work-dir', default='work_dirs/bench_vrlv_accuracy')
+    acc.add_argument('--scan-simclr-epochs', type=int, default=0,
+                     help='pretrain SimCLR this long and add VRLVMix + SCAN runs')
+    acc.add_argument('--only-scan', action='store_true',
+                     help='only the SCAN runs (DivideMix / VRLVMix results already there)')
     args = parser.parse_args()
     dict(selection=selection, partition=partition, neighbours=neighbours,
          accuracy=accuracy)[args.mode](args)
