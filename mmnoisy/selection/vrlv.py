@@ -152,23 +152,30 @@ def enn_keep(features, labels, candidates, reference, k=3):
     return agree * 2 > k
 
 
-def knn_mixup_pairs(features, anchors, pool, needed, k=5, pool_features=None):
+def knn_mixup_pairs(features, anchors, pool, needed, k=5):
     """Oversampling pairs for a short class: each anchor's k nearest samples of the pool
     (Euclidean, in feature space), nearest first, taken round-robin over the anchors until
     ``needed`` pairs; (anchor, pool sample) index pairs, to be mixed up with the anchor's label.
     Fewer pairs when the anchors and pool cannot give that many. Only the anchors and
-    neighbour ranks the round-robin reaches are searched; ``pool_features`` =
-    ``features[pool]`` when the caller already has it."""
+    neighbour ranks the round-robin reaches are searched."""
     anchors, pool = np.asarray(anchors), np.asarray(pool)
     if needed <= 0 or len(anchors) == 0 or len(pool) == 0:
         return np.zeros((0, 2), np.int64)
-    k = min(int(k), len(pool), -(-int(needed) // len(anchors)))   # ranks reached
-    anchors = anchors[:needed]                                     # anchors reached
-    if pool_features is None:
-        pool_features = features[pool]
-    nbrs = knn_euclidean(features[anchors], pool_features, k)
-    # round-robin: all anchors' nearest neighbour first, then all second-nearest, ...
-    pairs = np.stack([np.repeat(anchors[None], k, 0), pool[nbrs.T]], axis=-1).reshape(-1, 2)
+    anchors, k = _reached(anchors, needed, k, len(pool))
+    return _round_robin(anchors, pool, knn_euclidean(features[anchors], features[pool], k),
+                        needed)
+
+
+def _reached(anchors, needed, k, pool_size):
+    """The anchors and the number of neighbour ranks a round-robin of ``needed`` pairs uses."""
+    return anchors[:needed], min(int(k), pool_size, -(-int(needed) // len(anchors)))
+
+
+def _round_robin(anchors, pool, nbrs, needed):
+    """(anchor, pool sample) pairs: every anchor's nearest pool sample first, then every
+    anchor's second nearest, ..., the first ``needed``."""
+    pairs = np.stack([np.repeat(anchors[None], nbrs.shape[1], 0), pool[nbrs.T]],
+                     axis=-1).reshape(-1, 2)
     return pairs[:needed]
 
 
@@ -188,18 +195,23 @@ def balance(labels, clean, candidates, features, losses, quota, num_classes, poo
     candidates = np.asarray(candidates, bool) & ~clean
     features, losses = np.asarray(features), np.asarray(losses)
     pool = np.flatnonzero(np.asarray(pool, bool) & ~clean)
-    pool_features = None  # features[pool], taken once the first short class needs it
     reference = np.flatnonzero(clean)
-    have = np.bincount(labels[clean], minlength=num_classes)
+    have = np.bincount(labels[clean], minlength=num_classes)[:num_classes]
+    need_all = quota - have
+    offer = np.bincount(labels[candidates], minlength=num_classes)[:num_classes]
+    # ENN for the candidates of every over-full class in one neighbour search against D_c
+    full = np.flatnonzero(candidates & ((offer > need_all) & (need_all > 0))[labels])
+    enn = np.zeros(len(labels), bool)
+    enn[full] = enn_keep(features, labels, full, reference, k_enn)
     chosen = np.zeros(len(labels), bool)
-    pairs, pair_labels = [], []
+    short = []   # (class, anchors reached, ranks reached, pairs wanted)
     for c in range(num_classes):
-        need = quota - int(have[c])
+        need = int(need_all[c])
         if need <= 0:
             continue
         cand = np.flatnonzero(candidates & (labels == c))
         if len(cand) > need:
-            kept = cand[enn_keep(features, labels, cand, reference, k_enn)]
+            kept = cand[enn[cand]]
             if len(kept) < need:  # cleaning removed too many: refill with the smallest losses
                 rest = np.setdiff1d(cand, kept)
                 kept = np.concatenate([kept, rest[np.argsort(losses[rest], kind='stable')]
@@ -210,14 +222,20 @@ def balance(labels, clean, candidates, features, losses, quota, num_classes, poo
             anchors = np.flatnonzero(clean & (labels == c))
             if len(anchors) == 0:
                 anchors = cand
-            if pool_features is None:
-                pool_features = features[pool]
-            p = knn_mixup_pairs(features, anchors, pool, need - len(cand), k_mix, pool_features)
+            if need > len(cand) and len(anchors) and len(pool):
+                short.append((c, *_reached(anchors, need - len(cand), k_mix, len(pool)),
+                              need - len(cand)))
+    pairs, pair_labels = [np.zeros((0, 2), np.int64)], [np.zeros(0, np.int64)]
+    if short:  # the mixup pairs of every short class from one neighbour search in the pool
+        queries = np.concatenate([a for _, a, _, _ in short])
+        nbrs = knn_euclidean(features[queries], features[pool], max(k for _, _, k, _ in short))
+        start = 0
+        for c, anchors, k, wanted in short:
+            p = _round_robin(anchors, pool, nbrs[start:start + len(anchors), :k], wanted)
+            start += len(anchors)
             pairs.append(p)
             pair_labels.append(np.full(len(p), c, np.int64))
-    pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), np.int64)
-    pair_labels = np.concatenate(pair_labels) if pair_labels else np.zeros(0, np.int64)
-    return chosen, pairs, pair_labels
+    return chosen, np.concatenate(pairs), np.concatenate(pair_labels)
 
 
 def balance_weights(labels, labelled, pair_labels, num_classes):

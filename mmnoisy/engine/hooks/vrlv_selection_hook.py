@@ -36,8 +36,9 @@ from mmengine.dataset import pseudo_collate
 from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection import selection_quality
-from mmnoisy.selection.vrlv import (balance_weights, loss_change_ranks, lr_change_epoch,
-                                    prediction_changed, rank_variance, vrlv_partition)
+from mmnoisy.selection.vrlv import (balance, balance_weights, class_quota, loss_change_ranks,
+                                    lr_change_epoch, prediction_changed, rank_variance,
+                                    vrlv_partition)
 from .gmm_confidence_hook import GMMConfidenceHook
 from .sample_record_hook import PipelineView, train_transforms
 
@@ -242,7 +243,6 @@ class VRLVSelectionHook(GMMConfidenceHook):
     def _gmm_balanced(self, labels, trust, p, losses, features, c):
         """Table IV's "w/o VRLV": D_c = the peer's GMM split, short classes filled with mixup
         pairs from the peer's unlabelled set (no supplementary set to clean)."""
-        from mmnoisy.selection.vrlv import balance, class_quota
         out = {}
         for net, w in trust.items():
             clean = w > p
