@@ -54,9 +54,12 @@ def vrlv_variance(losses, tau):
     if losses.ndim != 2 or losses.shape[0] < tau + 1:
         raise ValueError(f'tau = {tau} loss changes need {tau + 1} recorded epochs of losses, '
                          f'the history has {losses.shape[0] if losses.ndim == 2 else 0}')
-    window = losses[-(tau + 1):]
-    return rank_variance(np.stack([loss_change_ranks(window[t - 1], window[t])
-                                   for t in range(1, tau + 1)]))
+    return rank_variance(loss_change_rank_rows(losses[-(tau + 1):]))
+
+
+def loss_change_rank_rows(losses):
+    """S^t for every consecutive pair of rows of a loss history (T, N): (T - 1, N)."""
+    return np.stack([loss_change_ranks(losses[t - 1], losses[t]) for t in range(1, len(losses))])
 
 
 def vrlv_sets(var, clean_ratio, gamma_1=None, gamma_2=None):

@@ -36,9 +36,9 @@ from mmengine.dataset import pseudo_collate
 from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection import selection_quality
-from mmnoisy.selection.vrlv import (balance, balance_weights, class_quota, loss_change_ranks,
-                                    lr_change_epoch, prediction_changed, rank_variance,
-                                    vrlv_partition)
+from mmnoisy.selection.vrlv import (balance, balance_weights, class_quota,
+                                    loss_change_rank_rows, loss_change_ranks, lr_change_epoch,
+                                    prediction_changed, rank_variance, vrlv_partition)
 from .gmm_confidence_hook import GMMConfidenceHook
 from .sample_record_hook import PipelineView, train_transforms
 
@@ -94,7 +94,6 @@ class VRLVSelectionHook(GMMConfidenceHook):
             raise ValueError(f'k_enn and k_mix must be >= 1, got {k_enn}, {k_mix}')
         self.tau, self.gamma_1, self.gamma_2 = int(tau), gamma_1, gamma_2
         self.features = features
-        self.vrlv = self.balancing = True   # the model's switches, read before the run
         self.k_enn, self.k_mix = int(k_enn), int(k_mix)
         self.lrs = {}          # epoch -> learning rate of net1's first parameter group
         self.feature_table = None
@@ -110,12 +109,11 @@ class VRLVSelectionHook(GMMConfidenceHook):
         model = unwrap(runner.model)
         if not hasattr(model, 'pair_tables'):
             raise TypeError(f'VRLVSelectionHook selects for VRLVMix, not {type(model).__name__}')
-        self.vrlv, self.balancing = model.vrlv, model.balancing
         record = model.sample_record
         n = len(loop.dataloader.dataset)
-        need = {'loss': self.tau + 1 if self.vrlv else 1, 'pred': self.tau + 1 if self.vrlv
+        need = {'loss': self.tau + 1 if model.vrlv else 1, 'pred': self.tau + 1 if model.vrlv
                 else 1}
-        if self.balancing and self.features == 'record':
+        if model.balancing and self.features == 'record':
             need['feature'] = 1
         for name, epochs in need.items():
             if record.history.get(name, 0) < epochs:
@@ -124,7 +122,7 @@ class VRLVSelectionHook(GMMConfidenceHook):
                     f'the per-sample record, which keeps '
                     f'{record.history.get(name, 0)}: SampleRecordHook(signals=dict(loss='
                     f"{self.tau + 1}, pred={self.tau + 1}, feature=1), pipeline='test')")
-        if self.balancing and self.features != 'record':
+        if model.balancing and self.features != 'record':
             self.feature_table = _load_table(self.features, n, 'features', ndim=2)
         scan = getattr(model, 'scan', None)
         if scan is not None:
@@ -146,19 +144,16 @@ class VRLVSelectionHook(GMMConfidenceHook):
                   for net in nets}
         p = model.p_threshold
         trust = {net: np.asarray(splits[model.peer_of(net)], np.float32) for net in nets}
+        g_l = splits['net1'] > p    # network A's GMM split; r = its share
         labels = self.labels
         c = model.num_classes
         entry = {'epoch': runner.epoch}
         held = len(record.recorded_epochs('net2', 'loss'))
         lr_t = lr_change_epoch(self.lrs, runner.epoch, self.tau, self.lr_change_factor)
-        ready = not self.vrlv or (held >= self.tau + 1 and len(
-            record.recorded_epochs('net2', 'pred')) >= 2)
-        if lr_t is not None and lr_t not in record.recorded_epochs('net2', 'pred'):
+        pred_epochs = record.recorded_epochs('net2', 'pred')
+        ready = not model.vrlv or (held >= self.tau + 1 and len(pred_epochs) >= 2)
+        if lr_t is not None and lr_t not in pred_epochs:
             lr_t = None   # the predictions at t* were not recorded (recording began later)
-        features = None
-        if self.balancing:
-            features = self.feature_table if self.feature_table is not None else \
-                record.latest('net2', 'feature').astype(np.float32)
         empty = np.zeros(0, np.int64)
         info, out = {}, {}
         if not ready:
@@ -169,28 +164,33 @@ class VRLVSelectionHook(GMMConfidenceHook):
             class_weights = {net: None for net in nets}
         else:
             losses_a = record.latest('net1', 'loss')
-            if self.vrlv:
+            features = None
+            if model.balancing:
+                features = self.feature_table if self.feature_table is not None else \
+                    record.latest('net2', 'feature').astype(np.float32)
+            if model.vrlv:
                 var = self.variance(record)
                 preds = record.get('net2', 'pred', 2)
                 pred_prev = record.get_epoch('net2', 'pred', lr_t) if lr_t is not None \
                     else preds[0]
                 beta = prediction_changed(pred_prev, preds[1])
-                part = vrlv_partition(labels, splits['net1'] > p, var, beta, losses_a, features,
+                part = vrlv_partition(labels, g_l, var, beta, losses_a, features,
                                       c, lr_t is not None, self.gamma_1, self.gamma_2,
-                                      self.balancing, self.k_enn, self.k_mix)
+                                      model.balancing, self.k_enn, self.k_mix)
                 mode = 'lr changed at epoch %d' % (lr_t + 1) if lr_t is not None else \
                     'lr constant'
                 info = self._set_info(part, var)
                 out = {net: part[net] for net in nets}
             else:
                 mode = 'w/o VRLV: GMM co-divide, balanced'
-                out = self._gmm_balanced(labels, trust, p, losses_a, features, c)
+                out = self._gmm_balanced(labels, trust, p, losses_a, features, c,
+                                         model.balancing)
             class_weights = {net: balance_weights(labels, out[net]['labelled'],
                                                   out[net]['pair_labels'], c)
                              for net in nets} if model.class_balance else \
                 {net: None for net in nets}
         n = len(labels)
-        ratio = float((splits['net1'] > p).mean())
+        ratio = float(g_l.mean())
         model.scan_active = model.scan is not None and 1 - ratio > model.scan['noise_rate']
         for net in nets:
             o = out[net]
@@ -234,20 +234,19 @@ class VRLVSelectionHook(GMMConfidenceHook):
             prev, last = record.get('net2', 'loss', 2)
             self.rank_rows[epochs[-1]] = loss_change_ranks(prev, last)
         elif missing:
-            losses = record.get('net2', 'loss', self.tau + 1)
-            self.rank_rows = {e: loss_change_ranks(losses[i], losses[i + 1])
-                              for i, e in enumerate(epochs[1:])}
+            rows = loss_change_rank_rows(record.get('net2', 'loss', self.tau + 1))
+            self.rank_rows = dict(zip(epochs[1:], rows))
         self.rank_rows = {e: self.rank_rows[e] for e in epochs[1:]}
         return rank_variance(np.stack([self.rank_rows[e] for e in epochs[1:]]))
 
-    def _gmm_balanced(self, labels, trust, p, losses, features, c):
+    def _gmm_balanced(self, labels, trust, p, losses, features, c, balancing):
         """Table IV's "w/o VRLV": D_c = the peer's GMM split, short classes filled with mixup
         pairs from the peer's unlabelled set (no supplementary set to clean)."""
         out = {}
         for net, w in trust.items():
             clean = w > p
             quota = class_quota(len(labels), float(clean.mean()), c)
-            if self.balancing:
+            if balancing:
                 extra, pairs, plabels = balance(labels, clean, np.zeros_like(clean), features,
                                                 losses, quota, c, ~clean, self.k_enn,
                                                 self.k_mix)

@@ -92,7 +92,24 @@ class DivideMix(CoTrainingLearner):
         log['lambda_u'] = x1.new_tensor(ramp)
         return log
 
-    # the pieces UNICON (and later VRLVMix) reuse -----------------------------------------
+    # the pieces UNICON and VRLVMix reuse ---------------------------------------------------
+    #: what ``SampleRecordHook`` must record for the selection hook (UNICON, VRLVMix), for the
+    #: message when the selection is missing
+    record_hint = 'signals=dict(loss=1)'
+
+    def selection(self, name, sample_idx, device):
+        """(labelled mask, label weights) of the batch for network ``name`` from the tables a
+        selection hook (``selection_hook``) computes each epoch: ``selected_tables`` and
+        ``trust_tables``."""
+        table = self.selected_tables.get(name)
+        if table is None:
+            raise RuntimeError(
+                f'{type(self).__name__} needs the {self.selection_hook} selection at epoch '
+                f"{self.epoch + 1}, but none was computed: add SampleRecordHook(pipeline='test', "
+                f"{self.record_hint}) and {self.selection_hook}(begin_epoch='warmup') to "
+                'custom_hooks')
+        return table[sample_idx.cpu()].to(device), self.trust(name, sample_idx, device)
+
     def lambda_u_now(self):
         """lambda_u times its linear ramp over ``rampup_length`` epochs after warm-up."""
         return self.lambda_u * linear_rampup(self.progress, self.warmup_epochs,

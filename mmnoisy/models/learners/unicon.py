@@ -37,6 +37,7 @@ class UNICON(DivideMix):
     """
     num_views = 4
     selection_hook = 'UniconSelectionHook'
+    record_hint = 'signals=dict(prob=1)'
 
     def __init__(self, lambda_u=30.0, lambda_c=0.025, contrast_temperature=0.05, hmw=None,
                  **kwargs):
@@ -78,16 +79,6 @@ class UNICON(DivideMix):
                 raise ValueError('hyperspherical HMW needs a head with class weights (a linear '
                                  "head's fc); use hmw=dict(hyperspherical=False) otherwise")
         self.selected_tables = {}
-
-    def selection(self, name, sample_idx, device):
-        """(labelled mask, label weights) of the batch for network ``name``."""
-        table = self.selected_tables.get(name)
-        if table is None:
-            raise RuntimeError(
-                f'UNICON needs the uniform selection at epoch {self.epoch + 1}, but none was '
-                "computed: add SampleRecordHook(pipeline='test', signals=dict(prob=1)) and "
-                "UniconSelectionHook(begin_epoch='warmup') to custom_hooks")
-        return table[sample_idx.cpu()].to(device), self.trust(name, sample_idx, device)
 
     def method_step(self, views, labels, sample_idx, optim_wrapper):
         onehot = self.onehot(labels)

@@ -43,6 +43,7 @@ class VRLVMix(DivideMix):
     """
     num_views = 2
     selection_hook = 'VRLVSelectionHook'
+    record_hint = 'signals=dict(loss=11, pred=11, feature=1)'
 
     def __init__(self, vrlv=True, balancing=True, class_balance=None, scan=None, **kwargs):
         if kwargs.get('ccl') is not None:
@@ -72,16 +73,6 @@ class VRLVMix(DivideMix):
         self.class_weight_tables, self.scan_tables = {}, {}
         self.scan_active = False
         self.fetch_samples = None
-
-    def selection(self, name, sample_idx, device):
-        table = self.selected_tables.get(name)
-        if table is None:
-            raise RuntimeError(
-                f'VRLVMix needs the VRLV selection at epoch {self.epoch + 1}, but none was '
-                "computed: add SampleRecordHook(pipeline='test', signals=dict(loss=11, "
-                "pred=11, feature=1)) and VRLVSelectionHook(begin_epoch='warmup') to "
-                'custom_hooks')
-        return table[sample_idx.cpu()].to(device), self.trust(name, sample_idx, device)
 
     def fetch(self, indices, device):
         if self.fetch_samples is None:
