@@ -109,12 +109,32 @@ def sha256_of(path, chunk=1 << 20):
     return digest.hexdigest()
 
 
-def download_checkpoint(url, cache_dir=None):
+def _fetch(url, path, timeout=60, chunk=1 << 20):
+    """Stream ``url`` into ``path``; an error when fewer bytes arrive than the server's
+    Content-Length announced (a download cut short)."""
+    from urllib.request import Request, urlopen
+    with urlopen(Request(url, headers={'User-Agent': 'mmnoisy'}), timeout=timeout) as r, \
+            open(path, 'wb') as f:
+        expected = r.headers.get('Content-Length')
+        received = 0
+        for block in iter(lambda: r.read(chunk), b''):
+            f.write(block)
+            received += len(block)
+    if expected is not None and received != int(expected):
+        raise OSError(f'download cut short: {received} of {expected} bytes')
+
+
+def download_checkpoint(url, cache_dir=None, attempts=2):
     """Download ``url`` into the cache (once) and return the local path.
 
     The file is written under a temporary name and moved into place only when complete
-    and, if its name carries a sha256 prefix, only when the hash matches.
+    and, if its name carries a sha256 prefix, only when the hash matches. A failed or
+    truncated download is tried ``attempts`` times in all, then raises
+    :class:`CheckpointLoadError` naming the URL and the last error; nothing partial is left
+    in the cache. A complete file whose hash does not match its name is refused at once.
     """
+    from http.client import HTTPException
+    from urllib.error import URLError
     cache_dir = cache_dir or checkpoint_cache_dir()
     os.makedirs(cache_dir, exist_ok=True)
     name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
@@ -124,19 +144,26 @@ def download_checkpoint(url, cache_dir=None):
         if not match or sha256_of(dst).startswith(match.group(1)):
             return dst
         os.remove(dst)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{name}.', suffix='.part')
-    os.close(fd)
-    try:
-        torch.hub.download_url_to_file(url, tmp, progress=False)
-        if match and not sha256_of(tmp).startswith(match.group(1)):
-            raise CheckpointLoadError(
-                f'{url}: sha256 of the downloaded file does not start with '
-                f'{match.group(1)} as its name says; the file is corrupt or was replaced')
-        shutil.move(tmp, dst)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-    return dst
+    for attempt in range(1, attempts + 1):
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{name}.', suffix='.part')
+        os.close(fd)
+        try:
+            try:
+                _fetch(url, tmp)
+            except (URLError, HTTPException, OSError, ValueError) as e:  # ValueError: bad URL
+                if attempt == attempts:
+                    raise CheckpointLoadError(
+                        f'could not download {url} ({attempts} attempts): {e}') from e
+                continue
+            if match and not sha256_of(tmp).startswith(match.group(1)):
+                raise CheckpointLoadError(
+                    f'{url}: sha256 of the downloaded file does not start with '
+                    f'{match.group(1)} as its name says; the file is corrupt or was replaced')
+            shutil.move(tmp, dst)
+            return dst
+        finally:
+            if osp.exists(tmp):
+                os.remove(tmp)
 
 
 def load_http(filename, map_location=None, model_dir=None, progress=False):

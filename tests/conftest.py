@@ -115,3 +115,58 @@ def resume_matches(cfg, killed, tmp_path, opts, last_epoch):
     for key in a['state_dict']:
         assert torch.equal(a['state_dict'][key], b['state_dict'][key]), key
     return a, b
+
+
+class FileServer:
+    """An HTTP server on 127.0.0.1 serving ``files`` ({name: bytes}); the first
+    ``cut_short`` responses send half of the file under the full Content-Length and close
+    the connection (a download cut short). ``requests`` counts the GETs."""
+
+    def __init__(self, files, cut_short=0):
+        import http.server
+        import threading
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests += 1
+                data = server.files.get(self.path.lstrip('/'))
+                if data is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                if server.cut_short > 0:
+                    server.cut_short -= 1
+                    self.wfile.write(data[:len(data) // 2])
+                    self.close_connection = True
+                    return
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.files, self.cut_short, self.requests = dict(files), cut_short, 0
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}'
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def file_server():
+    """``file_server(files, cut_short=0)`` -> a running :class:`FileServer`, shut down at
+    the end of the test."""
+    servers = []
+
+    def start(files, cut_short=0):
+        servers.append(FileServer(files, cut_short))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()

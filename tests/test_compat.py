@@ -55,18 +55,33 @@ def test_state_dict_mismatch_names_the_problem():
         check_state_dict_matches(model, {'module.weight': torch.zeros(3, 4)})
 
 
-def test_download_verifies_hash_and_leaves_no_partial_file(tmp_path, monkeypatch):
-    content = b'checkpoint bytes'
+def test_download_verifies_hash_and_leaves_no_partial_file(tmp_path, file_server):
+    content = b'checkpoint bytes' * 100
     good = hashlib.sha256(content).hexdigest()[:8]
-
-    def fake_download(url, dst, progress=False):
-        with open(dst, 'wb') as f:
-            f.write(content)
-
-    monkeypatch.setattr(torch.hub, 'download_url_to_file', fake_download)
+    server = file_server({f'm-{good}.pth': content, 'm-deadbeef.pth': content})
     cache = tmp_path / 'cache'
-    path = download_checkpoint(f'http://127.0.0.1/m-{good}.pth', str(cache))
+    path = download_checkpoint(f'{server.url}/m-{good}.pth', str(cache))
     assert open(path, 'rb').read() == content
-    with pytest.raises(CheckpointLoadError, match='sha256'):
-        download_checkpoint('http://127.0.0.1/m-deadbeef.pth', str(cache))
+    requests = server.requests
+    assert download_checkpoint(f'{server.url}/m-{good}.pth', str(cache)) == path
+    assert server.requests == requests  # cached: not fetched again
+    with pytest.raises(CheckpointLoadError, match='sha256.*deadbeef'):
+        download_checkpoint(f'{server.url}/m-deadbeef.pth', str(cache))
     assert sorted(os.listdir(cache)) == [f'm-{good}.pth']
+
+
+def test_download_cut_short_is_retried_once_then_refused(tmp_path, file_server):
+    content = bytes(range(256)) * 64
+    name = f'm-{hashlib.sha256(content).hexdigest()[:8]}.pth'
+    server = file_server({name: content}, cut_short=1)
+    path = download_checkpoint(f'{server.url}/{name}', str(tmp_path / 'a'))
+    assert open(path, 'rb').read() == content and server.requests == 2
+
+    server = file_server({name: content}, cut_short=2)
+    with pytest.raises(CheckpointLoadError, match=r'could not download .*2 attempts.*cut short'):
+        download_checkpoint(f'{server.url}/{name}', str(tmp_path / 'b'))
+    assert server.requests == 2 and os.listdir(tmp_path / 'b') == []
+
+    with pytest.raises(CheckpointLoadError, match='could not download .*404'):
+        download_checkpoint(f'{server.url}/missing-0123abcd.pth', str(tmp_path / 'c'))
+    assert os.listdir(tmp_path / 'c') == []

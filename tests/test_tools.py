@@ -1,15 +1,13 @@
 """End to end through the command-line tools, as a user runs them (subprocesses)."""
-import functools
-import http.server
 import json
 import os
 import os.path as osp
 import re
-import threading
 
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from tests.conftest import ROOT, dist_train, free_port, run_tool
 
@@ -51,7 +49,7 @@ def test_demo_trains_above_chance_and_fills_the_work_dir(demo_run):
     assert summary['settings'] == {'type': 'symmetric', 'rate': 0.4, 'seed': 1}
 
 
-def test_test_tool_with_local_path_and_url(demo_run, tmp_path):
+def test_test_tool_with_local_path_and_url(demo_run, tmp_path, file_server):
     work_dir, log = demo_run
     ckpt = osp.join(work_dir, 'epoch_30.pth')
     local = run_tool('tools/test.py', DEMO, ckpt, '--work-dir', str(tmp_path / 'local'),
@@ -60,21 +58,62 @@ def test_test_tool_with_local_path_and_url(demo_run, tmp_path):
     assert acc == pytest.approx(_last_accuracy(log))
     assert json.load(open(tmp_path / 'metrics.json'))['accuracy/top1'] == pytest.approx(acc)
 
-    served = tmp_path / 'served'
-    served.mkdir()
-    (served / 'demo.pth').write_bytes(open(ckpt, 'rb').read())
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f'http://127.0.0.1:{server.server_address[1]}/demo.pth'
-        remote = run_tool('tools/test.py', DEMO, url, '--work-dir', str(tmp_path / 'url'),
-                          env={'MMNOISY_CACHE': str(tmp_path / 'cache')})
-    finally:
-        server.shutdown()
+    server = file_server({'demo.pth': open(ckpt, 'rb').read()})
+    remote = run_tool('tools/test.py', DEMO, f'{server.url}/demo.pth', '--work-dir',
+                      str(tmp_path / 'url'), env={'MMNOISY_CACHE': str(tmp_path / 'cache')})
     assert _last_accuracy(remote.stdout + remote.stderr) == pytest.approx(acc)
     assert os.listdir(tmp_path / 'cache') == ['demo.pth']
+
+
+def _zoo(root, name, weights):
+    """A one-model zoo under ``root`` (model-index.yml + metafile) for the demo config."""
+    os.makedirs(osp.join(root, 'configs', 'demo'), exist_ok=True)
+    meta = dict(Collections=[dict(Name='CE', README='README.md')], Models=[dict(
+        Name=name, **{'In Collection': 'CE'}, Config=osp.join(ROOT, DEMO), Weights=weights,
+        Metadata={'Training Data': 'Digits', 'Label Noise': 'symmetric 40%'})])
+    with open(osp.join(root, 'configs', 'demo', 'metafile.yml'), 'w') as f:
+        yaml.safe_dump(meta, f)
+    with open(osp.join(root, 'model-index.yml'), 'w') as f:
+        yaml.safe_dump({'Import': ['configs/demo/metafile.yml']}, f)
+
+
+def test_zoo_publish_download_and_test_end_to_end(demo_run, tmp_path, file_server):
+    """publish_model.py -> served on 127.0.0.1 -> download.py NAME -> test.py CONFIG URL;
+    the same accuracy as the run; a file whose hash does not match its name is refused and
+    leaves nothing in the cache."""
+    work_dir, log = demo_run
+    proc = run_tool('tools/misc/publish_model.py', osp.join(work_dir, 'epoch_30.pth'),
+                    str(tmp_path / 'ce_smallcnn_digits-sym40.pth'))
+    published = proc.stdout.strip().splitlines()[-1]
+    name = osp.basename(published)
+    assert re.fullmatch(r'ce_smallcnn_digits-sym40_\d{8}-[0-9a-f]{8}\.pth', name)
+    data = open(published, 'rb').read()
+    assert set(torch.load(published, weights_only=True)) == {'meta', 'state_dict'}
+    bad_name = re.sub(r'-[0-9a-f]{8}\.pth$', '-00000000.pth', name)
+    server = file_server({name: data, bad_name: data})
+    _zoo(tmp_path / 'zoo', 'ce_digits', f'{server.url}/{name}')
+    env = {'MMNOISY_CACHE': str(tmp_path / 'cache')}
+
+    listed = run_tool('tools/misc/download.py', '--list', '--root', str(tmp_path / 'zoo'),
+                      '--with-weights', env=env).stdout
+    assert re.search(r'ce_digits\s+CE\s+Digits\s+symmetric 40%\s+checkpoint', listed)
+    got = run_tool('tools/misc/download.py', 'ce_digits', '--root', str(tmp_path / 'zoo'),
+                   env=env).stdout
+    cached = str(tmp_path / 'cache' / name)
+    assert f'checkpoint: {cached}' in got and open(cached, 'rb').read() == data
+    test = run_tool('tools/test.py', DEMO, f'{server.url}/{name}', '--work-dir',
+                    str(tmp_path / 'test'), env=env)
+    assert _last_accuracy(test.stdout + test.stderr) == pytest.approx(_last_accuracy(log))
+
+    refused = run_tool('tools/test.py', DEMO, f'{server.url}/{bad_name}', '--work-dir',
+                       str(tmp_path / 'bad'), env=env, check=False)
+    assert refused.returncode != 0
+    assert 'does not start with 00000000' in refused.stderr
+    assert os.listdir(tmp_path / 'cache') == [name]
+
+    unknown = run_tool('tools/misc/download.py', 'ce_digit', '--root', str(tmp_path / 'zoo'),
+                       env=env, check=False)
+    assert unknown.returncode != 0 and "did you mean ce_digits?" in unknown.stderr
 
 
 def test_checkpoint_that_does_not_match_the_config(demo_run, tmp_path):

@@ -1,0 +1,40 @@
+"""The model zoo index: looking models up, suggestions, filters (tools/misc/download.py)."""
+import os.path as osp
+
+import pytest
+
+from mmnoisy.utils.model_zoo import ROOT, filter_models, find_model, load_model_index
+
+
+@pytest.fixture(scope='module')
+def models():
+    return load_model_index()
+
+
+def test_every_model_has_a_config_and_no_invented_weights(models):
+    assert len(models) > 200
+    for m in models:
+        assert osp.isfile(osp.join(ROOT, m['config'])), m['name']
+        # a Weights entry only where a checkpoint was published (none yet)
+        assert m['weights'] is None or m['weights'].startswith('https://'), m['name']
+
+
+def test_find_model_and_suggestions(models):
+    m = find_model(models, 'ccl_resnet18_1xb128-500e_cifar100-sym80')
+    assert m['collection'] == 'CCL' and m['config'].endswith('cifar100-sym80.py')
+    assert m['metadata'] == {'Training Data': 'CIFAR-100', 'Label Noise': 'symmetric 80%'}
+    with pytest.raises(KeyError, match=r'did you mean ccl_resnet18_1xb128-500e_cifar100-sym80'):
+        find_model(models, 'ccl_resnet18_1xb128-500e_cifar100-sym8')
+    with pytest.raises(KeyError, match='--list'):
+        find_model(models, 'zzzz')
+
+
+def test_filters(models):
+    names = [m['name'] for m in filter_models(models, method='dividemix', dataset='cifar100')]
+    assert names == [f'dividemix_preactresnet18_1xb64-300e_cifar100-sym{r}'
+                     for r in (20, 50, 80, 90)]
+    # CIFAR-10 is not CIFAR-100; noise matches a part of the text
+    c10 = filter_models(models, method='DivideMix', dataset='CIFAR-10', noise='symmetric 8')
+    assert [m['name'] for m in c10] == ['dividemix_preactresnet18_1xb64-300e_cifar10-sym80']
+    assert filter_models(models, with_weights=True) == [m for m in models if m['weights']]
+    assert filter_models(models, method='no such method') == []
