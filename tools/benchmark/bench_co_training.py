@@ -106,6 +106,41 @@ def subset_opts(data_root, subset, epochs, workers, log_interval=20):
     ]
 
 
+def _drop_transforms(pipeline, types):
+    """``pipeline`` (nested lists/dicts of transform configs, e.g. inside MultiView) without
+    the transforms whose type is in ``types``."""
+    if isinstance(pipeline, (list, tuple)):
+        return [_drop_transforms(t, types) for t in pipeline
+                if not (isinstance(t, dict) and t.get('type') in types)]
+    if isinstance(pipeline, dict):
+        return {k: _drop_transforms(v, types) for k, v in pipeline.items()}
+    return pipeline
+
+
+def derived_config(config, path, widths=None, no_crop_flip=False):
+    """Write ``config`` to ``path`` with the small CNN's ``widths`` (and its head's input
+    width) replaced and, with ``no_crop_flip``, RandomCrop and RandomFlip removed from the
+    training pipeline (every view: the weak view becomes the image itself, the strong view
+    keeps RandAugment + Cutout). Returns ``path``; ``config`` unchanged when there is
+    nothing to change."""
+    if not widths and not no_crop_flip:
+        return config
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    if widths:
+        net = cfg.model if 'backbone' in cfg.model else cfg.model.network
+        if net.backbone.type != 'SmallCNN':
+            raise SystemExit(f'--widths needs a SmallCNN; {config} has {net.backbone.type}')
+        net.backbone.widths = tuple(widths)
+        net.head.in_channels = widths[-1]
+    if no_crop_flip:
+        ds = cfg.train_dataloader.dataset.dataset
+        ds.pipeline = _drop_transforms(ds.pipeline, ('RandomCrop', 'RandomFlip'))
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    cfg.dump(path)
+    return path
+
+
 def accuracy(args):
     os.makedirs(args.work_dir, exist_ok=True)
     results = {}
@@ -113,6 +148,8 @@ def accuracy(args):
         if args.methods and name not in args.methods:
             continue
         work_dir = osp.join(args.work_dir, _slug(name))
+        config = derived_config(config, work_dir + '_config.py', args.widths,
+                                args.no_crop_flip)
         opts = subset_opts(args.data_root, args.subset, args.epochs, args.workers)
         start = time.time()
         log = _train(name, config, work_dir, opts)
@@ -187,7 +224,8 @@ def memorisation(args):
                        key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
         if not ckpts:
             continue
-        cfg = Config.fromfile(osp.join(ROOT, config))
+        derived = work_dir + '_config.py'  # written by accuracy --widths / --no-crop-flip
+        cfg = Config.fromfile(derived if osp.exists(derived) else osp.join(ROOT, config))
         cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))  # as the runner
         model = MODELS.build(cfg.model)
         model.load_state_dict(safe_torch_load(ckpts[-1])["state_dict"])
@@ -334,6 +372,11 @@ def main():
     acc.add_argument('--workers', type=int, default=2)
     acc.add_argument('--methods', nargs='*')
     acc.add_argument('--work-dir', default='work_dirs/bench_co_training')
+    acc.add_argument('--widths', type=int, nargs=3,
+                     help="the small CNN's channels (default: the configs' 32 64 128)")
+    acc.add_argument('--no-crop-flip', action='store_true',
+                     help='train without random crop and flip (as Co-teaching\'s CIFAR '
+                     'protocol); the strong view keeps RandAugment + Cutout')
     dig = sub.add_parser('digits')
     dig.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
     dig.add_argument('--methods', nargs='*')
