@@ -134,6 +134,19 @@ def test_digits_split():
     assert img.shape == (8, 8, 1) and img.dtype == np.uint8 and img.max() > 200
 
 
+def test_labels_are_noisy_overrides_what_the_dataset_says():
+    from mmnoisy.datasets import NoisyLabelDataset
+    digits = dict(type='Digits', split='train', pipeline=[])
+    known = NoisyLabelDataset(digits, dict(type='none'))
+    assert (known.get_data_info(5)['clean_label'] == known.get_gt_labels()[5] >= 0)
+    own = NoisyLabelDataset(digits, dict(type='none'), labels_are_noisy=True)
+    info = own.get_data_info(5)
+    assert info['clean_label'] == -1 and info['is_noisy'] == -1
+    assert list(own.get_gt_labels()) == list(known.get_gt_labels())
+    with pytest.raises(ValueError, match="labels_are_noisy must be None, True or False"):
+        NoisyLabelDataset(digits, dict(type='none'), labels_are_noisy='yes')
+
+
 def test_label_array_matches_a_subset_taken_with_indices(cifar10_root):
     ds = CIFAR10(data_root=cifar10_root, indices=[4, 7, 9], pipeline=[])
     assert list(ds.get_gt_labels()) == [ds[i]['gt_label'] for i in range(3)] == [4, 7, 9]

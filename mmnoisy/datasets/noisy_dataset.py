@@ -28,10 +28,19 @@ class NoisyLabelDataset:
             ``dict(type='file', path='work_dirs/run/noisy_labels.npz')`` to reuse the labels
             an earlier run saved.
         num_classes (int, optional): defaults to the number of classes in the metainfo.
+        labels_are_noisy (bool, optional): True: the dataset's labels may themselves be
+            wrong and the clean labels are unknown (your own data; no precision/recall is
+            reported against them); False: they are clean; None (default): as the dataset
+            says (``labels_are_noisy`` attribute, else clean).
         lazy_init (bool): defer loading and corrupting until :meth:`full_init`.
     """
 
-    def __init__(self, dataset, noise, num_classes=None, lazy_init=False):
+    def __init__(self, dataset, noise, num_classes=None, labels_are_noisy=None,
+                 lazy_init=False):
+        if labels_are_noisy not in (None, True, False):
+            raise ValueError(f'labels_are_noisy must be None, True or False, '
+                             f'got {labels_are_noisy!r}')
+        self._labels_are_noisy = labels_are_noisy
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dataset)
         self.dataset = dataset
@@ -58,6 +67,8 @@ class NoisyLabelDataset:
 
     @property
     def labels_known(self):
+        if self._labels_are_noisy is not None:
+            return not self._labels_are_noisy
         return not getattr(self.dataset, 'labels_are_noisy', False)
 
     def _labels(self):
