@@ -231,3 +231,22 @@ def test_distributed_testing_with_two_cpu_processes(demo_run, tmp_path):
                                     'slurm_test.sh'])
 def test_launch_scripts_parse(script):
     run_tool('bash', '-n', f'tools/{script}')
+
+
+def test_demo_script_prints_both_accuracies_and_the_detection_f1(tmp_path):
+    """tools/demo.py (the README's first command), shortened to 3 epochs per run."""
+    wd = tmp_path / 'demo'
+    out = run_tool('tools/demo.py', '--method', 'Co-teaching', '--epochs', '3',
+                   '--work-dir', str(wd)).stdout
+    summary = json.load(open(wd / 'summary.json'))
+    assert summary['last_k'] == 3 and set(summary['accuracy']) == {'CE', 'Co-teaching'}
+    for name, acc in summary['accuracy'].items():
+        assert 15 < acc <= 100  # chance is 10%
+        assert re.search(rf'^  {name}\s+{acc:.2f}%$', out, re.M), out
+    det = summary['detection']
+    assert det['num_samples'] == 1347 and 0 < det['f1'] <= 1
+    assert f'F1 {100 * det["f1"]:.1f}%' in out
+    # the same noisy labels for every run
+    saved = [np.load(wd / d / 'noisy_labels.npz')['noisy_labels']
+             for d in ('ce', 'coteaching', 'detect')]
+    assert (saved[0] == saved[1]).all() and (saved[0] == saved[2][:1347]).all()
