@@ -14,6 +14,42 @@ CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), r
                  if '_base_' not in p and not osp.basename(p).startswith('_'))
 
 
+def _index_metadata():
+    from mmnoisy.utils.model_zoo import load_model_index
+    return {osp.join(ROOT, m['config']): m for m in load_model_index()}
+
+
+INDEX = _index_metadata()
+
+
+def check_metadata(path, cfg):
+    """The metafile's Epochs, Batch Size (total: per process x the N of 'Nxb' in the name)
+    and Architecture (the backbone's depth, 'x2' for two networks) say what the config does."""
+    import re
+    model = INDEX.get(path)
+    if model is None or cfg.default_scope != 'mmnoisy':
+        return
+    meta = model['metadata']
+    for key in ('Training Data', 'Label Noise', 'Architecture', 'Epochs', 'Batch Size'):
+        assert key in meta, f"{model['name']}: no {key} in {model['metafile']}"
+    assert meta['Epochs'] == cfg.train_cfg.max_epochs, model['name']
+    procs = re.search(r'_(\d+)xb(\d+)-', model['name'])
+    per_proc = cfg.train_dataloader.batch_size
+    if procs:
+        assert int(procs.group(2)) == per_proc, model['name']
+    assert meta['Batch Size'] == per_proc * (int(procs.group(1)) if procs else 1), model['name']
+    two = 'network' in cfg.model or 'networks' in cfg.model
+    net = cfg.model.network if 'network' in cfg.model else \
+        cfg.model.networks[0] if two else cfg.model
+    depth = net.backbone.get('depth')
+    if depth is not None:
+        assert str(depth) in meta['Architecture'], model['name']
+    noise = cfg.train_dataloader.dataset.get('noise') or \
+        cfg.train_dataloader.dataset.get('dataset', {}).get('noise', {})
+    if noise.get('type') in ('symmetric', 'asymmetric', 'pairflip', 'instance'):
+        assert f"{round(100 * noise['rate'])}%" in meta['Label Noise'], model['name']
+
+
 def test_there_are_configs():
     assert len(CONFIGS) >= 10
 
@@ -29,6 +65,7 @@ def test_config_builds_model(path):
             assert PRETRAIN_MODELS.build(cfg.model).backbone is not None
         return
     assert cfg.default_scope == 'mmnoisy'
+    check_metadata(path, cfg)
     model = MODELS.build(cfg.model)
     dataset = cfg.train_dataloader.dataset
     if dataset.type == 'CorruptedCopyDataset':  # DynaCor: copies appended to the noisy set
