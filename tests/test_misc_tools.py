@@ -114,3 +114,32 @@ def test_auto_scale_lr_needs_a_base_batch_size():
     sce = os.path.join(ROOT, 'configs/baselines/sce_cifar10_sym50.py')
     cfg = train.merge_args(Config.fromfile(sce), train.parse_args([sce, '--auto-scale-lr']))
     assert cfg.auto_scale_lr == dict(base_batch_size=64, enable=True)
+
+
+def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path):
+    """tools/benchmark/bench_table.py on 40 images, 2 epochs: one row per method, the same
+    noisy labels for every method, the selection and detection columns read from what the
+    runs wrote, the cost relative to CE."""
+    import json
+    from tools.benchmark import bench_table
+    wd = tmp_path / 'table'
+    results = bench_table.main([
+        cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40',
+        '--methods', 'DivideMix', 'DynaCor', '--workers', '0', '--threads', '1',
+        '--work-dir', str(wd), '--out', str(tmp_path / 't.md')])['asym40']
+    assert list(results) == ['CE', 'DivideMix', 'DynaCor']  # CE added for the cost column
+    labels = {name: np.load(wd / 'asym40' / d / 'noisy_labels.npz')['noisy_labels'][:40]
+              for name, d in (('CE', 'ce'), ('DivideMix', 'dividemix'), ('DynaCor', 'dynacor'))}
+    assert (labels['CE'] == labels['DivideMix']).all() and (labels['CE'] == labels['DynaCor']).all()
+    saved = json.load(open(wd / 'asym40' / 'ce' / 'noisy_labels.json'))
+    assert saved['settings']['type'] == 'asymmetric' and saved['settings']['rate'] == 0.4
+    sel = json.load(open(wd / 'asym40' / 'dividemix' / 'selection_quality.json'))
+    assert results['DivideMix']['selection']['precision'] == sel['epochs'][-1]['net1']['precision']
+    summary = json.load(open(wd / 'asym40' / 'dynacor' / 'noisy_label_detection' / 'summary.json'))
+    assert results['DynaCor']['detection_f1'] == summary['dynacor']['metrics'].get('f1')
+    assert results['CE']['selection'] is None and results['CE']['detection_f1'] is None
+    table = (tmp_path / 't.md').read_text()
+    rows = [r for r in table.splitlines() if r.startswith('| asym40 |')]
+    assert [r.split('|')[2].strip() for r in rows] == ['CE', 'DivideMix', 'DynaCor']
+    assert rows[0].endswith('| 1.00 |')
+    assert f"| {results['DivideMix']['top1_last5']:.2f} |" in rows[1]

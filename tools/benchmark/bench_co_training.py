@@ -75,7 +75,7 @@ def _train(name, config, work_dir, opts, env=None):
     run fails."""
     proc = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
-         '--work-dir', work_dir, '--cfg-options', *opts],
+         '--work-dir', work_dir] + (['--cfg-options', *opts] if opts else []),
         cwd=ROOT, capture_output=True, text=True, env=env)
     log = proc.stdout + proc.stderr
     os.makedirs(osp.dirname(work_dir), exist_ok=True)
