@@ -22,7 +22,9 @@ def test_every_model_has_a_config_and_no_invented_weights(models):
 def test_find_model_and_suggestions(models):
     m = find_model(models, 'ccl_resnet18_1xb128-500e_cifar100-sym80')
     assert m['collection'] == 'CCL' and m['config'].endswith('cifar100-sym80.py')
-    assert m['metadata'] == {'Training Data': 'CIFAR-100', 'Label Noise': 'symmetric 80%'}
+    assert m['metadata'] == {'Training Data': 'CIFAR-100', 'Label Noise': 'symmetric 80%',
+                             'Architecture': 'ResNet-18 (CIFAR stem) x2', 'Epochs': 500,
+                             'Batch Size': 128}
     with pytest.raises(KeyError, match=r'did you mean ccl_resnet18_1xb128-500e_cifar100-sym80'):
         find_model(models, 'ccl_resnet18_1xb128-500e_cifar100-sym8')
     with pytest.raises(KeyError, match='--list'):
