@@ -117,6 +117,23 @@ def _drop_transforms(pipeline, types):
     return pipeline
 
 
+def reshape(cfg, name, widths=None, no_crop_flip=False):
+    """In the loaded config ``cfg`` (of file ``name``): the small CNN's ``widths`` (and its
+    head's input width) and, with ``no_crop_flip``, no RandomCrop / RandomFlip in the
+    innermost training dataset's pipeline."""
+    if widths:
+        net = cfg.model if 'backbone' in cfg.model else cfg.model.network
+        if net.backbone.type != 'SmallCNN':
+            raise SystemExit(f'--widths needs a SmallCNN; {name} has {net.backbone.type}')
+        net.backbone.widths = tuple(widths)
+        net.head.in_channels = widths[-1]
+    if no_crop_flip:
+        ds = cfg.train_dataloader.dataset
+        while 'dataset' in ds:
+            ds = ds.dataset
+        ds.pipeline = _drop_transforms(ds.pipeline, ('RandomCrop', 'RandomFlip'))
+
+
 def derived_config(config, path, widths=None, no_crop_flip=False):
     """Write ``config`` to ``path`` with the small CNN's ``widths`` (and its head's input
     width) replaced and, with ``no_crop_flip``, RandomCrop and RandomFlip removed from the
@@ -127,15 +144,7 @@ def derived_config(config, path, widths=None, no_crop_flip=False):
         return config
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, config))
-    if widths:
-        net = cfg.model if 'backbone' in cfg.model else cfg.model.network
-        if net.backbone.type != 'SmallCNN':
-            raise SystemExit(f'--widths needs a SmallCNN; {config} has {net.backbone.type}')
-        net.backbone.widths = tuple(widths)
-        net.head.in_channels = widths[-1]
-    if no_crop_flip:
-        ds = cfg.train_dataloader.dataset.dataset
-        ds.pipeline = _drop_transforms(ds.pipeline, ('RandomCrop', 'RandomFlip'))
+    reshape(cfg, config, widths, no_crop_flip)
     os.makedirs(osp.dirname(path), exist_ok=True)
     cfg.dump(path)
     return path

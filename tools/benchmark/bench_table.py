@@ -58,10 +58,6 @@ NOISES = {
 }
 
 
-def _slug(name):
-    return name.lower().replace('-', '').replace('+', '_')
-
-
 def _noisy_dataset(dataset_cfg):
     """The NoisyLabelDataset config inside ``dataset_cfg`` (DynaCor wraps it in its copies)."""
     while dataset_cfg.get('type') != 'NoisyLabelDataset':
@@ -75,7 +71,7 @@ def table_config(name, noise, args, path):
     width and the crop/flip choice of the table."""
     from mmengine.config import Config
 
-    from tools.benchmark.bench_co_training import _drop_transforms
+    from tools.benchmark.bench_co_training import reshape
     config, extra = METHODS[name]
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
@@ -85,8 +81,6 @@ def table_config(name, noise, args, path):
     noisy.noise = dict(NOISES[noise])
     inner = noisy.dataset
     inner.data_root, inner.indices = args.data_root, args.subset
-    if args.no_crop_flip:
-        inner.pipeline = _drop_transforms(inner.pipeline, ('RandomCrop', 'RandomFlip'))
     for loader in ('val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = args.data_root
         cfg[loader].num_workers = args.workers
@@ -111,10 +105,7 @@ def table_config(name, noise, args, path):
         cfg[key].last_k = 5
     cfg.default_hooks.checkpoint.interval = 1000
     cfg.default_hooks.logger.interval = 50
-    if args.widths:
-        net = cfg.model.network if 'network' in cfg.model else cfg.model
-        net.backbone.widths = tuple(args.widths)
-        net.head.in_channels = args.widths[-1]
+    reshape(cfg, config, args.widths, args.no_crop_flip)
     cfg.dump(path)
     return path
 
@@ -140,7 +131,7 @@ def _detection_f1(work_dir):
 
 
 def run_cell(name, noise, args):
-    from tools.benchmark.bench_co_training import _train
+    from tools.benchmark.bench_co_training import _slug, _train
     work_dir = osp.join(args.work_dir, noise, _slug(name))
     config = table_config(name, noise, args, work_dir + '_config.py')
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
