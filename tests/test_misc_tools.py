@@ -4,6 +4,7 @@ import re
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from mmnoisy.noise import apply_noise, save_noise
@@ -143,3 +144,23 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path):
     assert [r.split('|')[2].strip() for r in rows] == ['CE', 'DivideMix', 'DynaCor']
     assert rows[0].endswith('| 1.00 |')
     assert f"| {results['DivideMix']['top1_last5']:.2f} |" in rows[1]
+
+    # finished cells are saved: a second call trains nothing and prints the same table,
+    # a call with another setting into the same work dir is refused
+    def no_training(*a, **k):
+        raise AssertionError('a saved cell was trained again')
+
+    import tools.benchmark.bench_co_training as bct
+    saved_train, bct._train = bct._train, no_training
+    try:
+        again = bench_table.main([
+            cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40',
+            '--methods', 'DivideMix', 'DynaCor', '--workers', '0', '--threads', '1',
+            '--work-dir', str(wd), '--out', str(tmp_path / 't2.md')])['asym40']
+        assert again == results
+        assert (tmp_path / 't2.md').read_text() == table
+        with pytest.raises(SystemExit, match='subset'):
+            bench_table.main([cifar10_root, '--subset', '30', '--epochs', '2', '--noises',
+                              'asym40', '--methods', 'CE', '--work-dir', str(wd)])
+    finally:
+        bct._train = saved_train

@@ -17,8 +17,11 @@ whole CIFAR-10 test set in the last 5 epochs. The table gives, per noise and met
   relative to CE under the same noise, measured in this run.
 
 DATA_ROOT holds cifar-10-batches-py/ (``python ../shared/data/make_cifar10.py DATA_ROOT``).
-Everything lands in --work-dir (derived configs, logs, results.json); the markdown table is
-printed and written to --out.
+Everything lands in --work-dir (derived configs, logs, one METHOD.result.json per finished
+cell, results.json); the markdown table is printed and written to --out. A cell whose result
+is saved is not trained again (--force does), so a killed run resumes where it stopped, and
+two processes given different --noises (e.g. --threads 1 each on two cores) fill one work
+dir; a last call with all the noises prints the whole table.
 """
 import argparse
 import json
@@ -130,17 +133,40 @@ def _detection_f1(work_dir):
         return json.load(f)['dynacor']['metrics'].get('f1')
 
 
+def _setting(args):
+    """What a cell's result depends on besides its method and noise."""
+    return dict(data_root=args.data_root, subset=args.subset, epochs=args.epochs,
+                widths=list(args.widths) if args.widths else None,
+                no_crop_flip=args.no_crop_flip, threads=args.threads)
+
+
 def run_cell(name, noise, args):
+    """Train one cell, or return its saved result: each finished cell is written to
+    ``WORK_DIR/NOISE/METHOD.result.json`` at once, so an interrupted table resumes where it
+    stopped and noises can be run by separate processes into one work dir."""
+    from mmnoisy.utils.io import atomic_write
     from tools.benchmark.bench_co_training import _slug, _train
     work_dir = osp.join(args.work_dir, noise, _slug(name))
+    saved = work_dir + '.result.json'
+    if osp.exists(saved) and not args.force:
+        with open(saved) as f:
+            cell = json.load(f)
+        if cell['setting'] != _setting(args):
+            raise SystemExit(f'{saved} was measured with {cell["setting"]}, not with '
+                             f'{_setting(args)}; use another --work-dir or --force')
+        print(f'{noise:7s} {name:14s} (saved result)', flush=True)
+        return cell['result']
     config = table_config(name, noise, args, work_dir + '_config.py')
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     start = time.time()
     log = _train(f'{name} {noise}', config, work_dir, [], env)
     seconds = time.time() - start
-    return dict(top1_last5=float(re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)[-1]),
-                selection=_selection(work_dir), detection_f1=_detection_f1(work_dir),
-                seconds_per_epoch=seconds / args.epochs)
+    result = dict(top1_last5=float(re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)[-1]),
+                  selection=_selection(work_dir), detection_f1=_detection_f1(work_dir),
+                  seconds_per_epoch=seconds / args.epochs)
+    atomic_write(saved, json.dumps(dict(setting=_setting(args), result=result),
+                                   indent=1).encode())
+    return result
 
 
 def _fmt(value, scale=1.0, digits=1):
@@ -182,6 +208,8 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=2, help='OMP threads per run')
     parser.add_argument('--work-dir', default='work_dirs/bench_table')
     parser.add_argument('--out', help='also write the markdown table here')
+    parser.add_argument('--force', action='store_true',
+                        help='train every cell again instead of reusing saved results')
     args = parser.parse_args(argv)
     if 'CE' not in args.methods:
         args.methods = ['CE'] + args.methods  # the cost column is relative to CE
