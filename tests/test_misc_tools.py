@@ -164,3 +164,18 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path):
                               'asym40', '--methods', 'CE', '--work-dir', str(wd)])
     finally:
         bct._train = saved_train
+
+
+def test_benchmark_table_cell_locks(tmp_path):
+    """Two bench_table processes share cells through lock files: a cell held by a live
+    process is skipped, one left by a dead process is taken over."""
+    import subprocess
+    from tools.benchmark.bench_table import _claim
+    lock = str(tmp_path / 'sym50' / 'ce.lock')
+    assert _claim(lock) and open(lock).read() == str(os.getpid())
+    assert not _claim(lock)  # held by this (live) process
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    with open(lock, 'w') as f:
+        f.write(str(dead.pid))
+    assert _claim(lock) and open(lock).read() == str(os.getpid())

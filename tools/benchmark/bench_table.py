@@ -19,9 +19,9 @@ whole CIFAR-10 test set in the last 5 epochs. The table gives, per noise and met
 DATA_ROOT holds cifar-10-batches-py/ (``python ../shared/data/make_cifar10.py DATA_ROOT``).
 Everything lands in --work-dir (derived configs, logs, one METHOD.result.json per finished
 cell, results.json); the markdown table is printed and written to --out. A cell whose result
-is saved is not trained again (--force does), so a killed run resumes where it stopped, and
-two processes given different --noises (e.g. --threads 1 each on two cores) fill one work
-dir; a last call with all the noises prints the whole table.
+is saved is not trained again (--force does), so a killed run resumes where it stopped; a cell
+that another process is training is skipped, so two processes with the same arguments
+(--threads 1 each on two cores) share the cells; a last call prints the whole table.
 """
 import argparse
 import json
@@ -140,10 +140,35 @@ def _setting(args):
                 no_crop_flip=args.no_crop_flip, threads=args.threads)
 
 
+def _claim(lock):
+    """Take the lock file of a cell (holding this process id); False while a live process
+    holds it. A lock left by a killed process is taken over."""
+    os.makedirs(osp.dirname(lock), exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                with open(lock) as f:
+                    os.kill(int(f.read() or 0), 0)
+                return False  # its holder is alive
+            except (ProcessLookupError, ValueError, FileNotFoundError):
+                try:
+                    os.remove(lock)  # stale
+                except FileNotFoundError:
+                    pass
+                continue
+        with os.fdopen(fd, 'w') as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
 def run_cell(name, noise, args):
     """Train one cell, or return its saved result: each finished cell is written to
     ``WORK_DIR/NOISE/METHOD.result.json`` at once, so an interrupted table resumes where it
-    stopped and noises can be run by separate processes into one work dir."""
+    stopped. A cell another process is training (its lock file) is skipped (None), so
+    several processes given the same arguments share the cells between them."""
     from mmnoisy.utils.io import atomic_write
     from tools.benchmark.bench_co_training import _slug, _train
     work_dir = osp.join(args.work_dir, noise, _slug(name))
@@ -156,11 +181,17 @@ def run_cell(name, noise, args):
                              f'{_setting(args)}; use another --work-dir or --force')
         print(f'{noise:7s} {name:14s} (saved result)', flush=True)
         return cell['result']
-    config = table_config(name, noise, args, work_dir + '_config.py')
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    start = time.time()
-    log = _train(f'{name} {noise}', config, work_dir, [], env)
-    seconds = time.time() - start
+    if not _claim(work_dir + '.lock'):
+        print(f'{noise:7s} {name:14s} (being trained by another process: skipped)', flush=True)
+        return None
+    try:
+        config = table_config(name, noise, args, work_dir + '_config.py')
+        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+        start = time.time()
+        log = _train(f'{name} {noise}', config, work_dir, [], env)
+        seconds = time.time() - start
+    finally:
+        os.remove(work_dir + '.lock')
     result = dict(top1_last5=float(re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)[-1]),
                   selection=_selection(work_dir), detection_f1=_detection_f1(work_dir),
                   seconds_per_epoch=seconds / args.epochs)
@@ -223,7 +254,10 @@ def main(argv=None):
     results = {}
     for noise in args.noises:
         for name in args.methods:
-            results.setdefault(noise, {})[name] = r = run_cell(name, noise, args)
+            r = run_cell(name, noise, args)
+            if r is None:
+                continue
+            results.setdefault(noise, {})[name] = r
             print(f'{noise:7s} {name:14s} top-1 {r["top1_last5"]:6.2f}  selection '
                   f'{r["selection"]}  detection F1 {r["detection_f1"]}  '
                   f'{r["seconds_per_epoch"]:.1f} s/epoch', flush=True)
