@@ -159,6 +159,11 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path):
             '--work-dir', str(wd), '--out', str(tmp_path / 't2.md')])['asym40']
         assert again == results
         assert (tmp_path / 't2.md').read_text() == table
+        report = bench_table.main([
+            cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40', 'sym80',
+            '--methods', 'DivideMix', 'SCE', '--workers', '0', '--threads', '1',
+            '--work-dir', str(wd), '--report'])
+        assert report == {'asym40': {k: results[k] for k in ('CE', 'DivideMix')}}
         with pytest.raises(SystemExit, match='subset'):
             bench_table.main([cifar10_root, '--subset', '30', '--epochs', '2', '--noises',
                               'asym40', '--methods', 'CE', '--work-dir', str(wd)])

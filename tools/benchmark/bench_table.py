@@ -21,7 +21,8 @@ Everything lands in --work-dir (derived configs, logs, one METHOD.result.json pe
 cell, results.json); the markdown table is printed and written to --out. A cell whose result
 is saved is not trained again (--force does), so a killed run resumes where it stopped; a cell
 that another process is training is skipped, so two processes with the same arguments
-(--threads 1 each on two cores) share the cells; a last call prints the whole table.
+(--threads 1 each on two cores) share the cells; a last call prints the whole table
+(--report: only the cells saved so far, training nothing).
 """
 import argparse
 import json
@@ -181,6 +182,8 @@ def run_cell(name, noise, args):
                              f'{_setting(args)}; use another --work-dir or --force')
         print(f'{noise:7s} {name:14s} (saved result)', flush=True)
         return cell['result']
+    if args.report:
+        return None  # --report: saved cells only
     if not _claim(work_dir + '.lock'):
         print(f'{noise:7s} {name:14s} (being trained by another process: skipped)', flush=True)
         return None
@@ -239,6 +242,8 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=2, help='OMP threads per run')
     parser.add_argument('--work-dir', default='work_dirs/bench_table')
     parser.add_argument('--out', help='also write the markdown table here')
+    parser.add_argument('--report', action='store_true',
+                        help='train nothing: the table of the cells saved in --work-dir')
     parser.add_argument('--force', action='store_true',
                         help='train every cell again instead of reusing saved results')
     args = parser.parse_args(argv)
