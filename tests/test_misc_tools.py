@@ -144,6 +144,11 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path):
     assert [r.split('|')[2].strip() for r in rows] == ['CE', 'DivideMix', 'DynaCor']
     assert rows[0].endswith('| 1.00 |')
     assert f"| {results['DivideMix']['top1_last5']:.2f} |" in rows[1]
+    assert '| method | asym40 |' in table  # the per-method pivot follows
+    assert f"| DynaCor | {results['DynaCor']['top1_last5']:.2f} |" in table
+    mixed = bench_table.pivot({'sym50': {'CE': dict(top1_last5=30.0)},
+                               'sym80': {'CE': dict(top1_last5=10.0), 'GCE': dict(top1_last5=9.5)}})
+    assert mixed.splitlines()[2:] == ['| CE | 30.00 | 10.00 |', '| GCE | - | 9.50 |']
 
     # finished cells are saved: a second call trains nothing and prints the same table,
     # a call with another setting into the same work dir is refused

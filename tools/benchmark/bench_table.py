@@ -228,6 +228,19 @@ def markdown(results, args):
     return '\n'.join(lines) + '\n'
 
 
+def pivot(results):
+    """The top-1 column as one row per method and one column per noise (the README's table);
+    '-' for a cell not measured."""
+    noises = list(results)
+    methods = list(dict.fromkeys(m for rows in results.values() for m in rows))
+    lines = ['| method | ' + ' | '.join(noises) + ' |', '|---' * (len(noises) + 1) + '|']
+    for m in methods:
+        cells = [f"{results[n][m]['top1_last5']:.2f}" if m in results[n] else '-'
+                 for n in noises]
+        lines.append(f'| {m} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -268,7 +281,7 @@ def main(argv=None):
                   f'{r["seconds_per_epoch"]:.1f} s/epoch', flush=True)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
-    table = markdown(results, args)
+    table = markdown(results, args) + '\n' + pivot(results)
     print(table)
     if args.out:
         from mmnoisy.utils.io import atomic_write
