@@ -117,7 +117,7 @@ def test_auto_scale_lr_needs_a_base_batch_size():
     assert cfg.auto_scale_lr == dict(base_batch_size=64, enable=True)
 
 
-def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path):
+def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path, monkeypatch):
     """tools/benchmark/bench_table.py on 40 images, 2 epochs: one row per method, the same
     noisy labels for every method, the selection and detection columns read from what the
     runs wrote, the cost relative to CE."""
@@ -156,24 +156,21 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path):
         raise AssertionError('a saved cell was trained again')
 
     import tools.benchmark.bench_co_training as bct
-    saved_train, bct._train = bct._train, no_training
-    try:
-        again = bench_table.main([
-            cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40',
-            '--methods', 'DivideMix', 'DynaCor', '--workers', '0', '--threads', '1',
-            '--work-dir', str(wd), '--out', str(tmp_path / 't2.md')])['asym40']
-        assert again == results
-        assert (tmp_path / 't2.md').read_text() == table
-        report = bench_table.main([
-            cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40', 'sym80',
-            '--methods', 'DivideMix', 'SCE', '--workers', '0', '--threads', '1',
-            '--work-dir', str(wd), '--report'])
-        assert report == {'asym40': {k: results[k] for k in ('CE', 'DivideMix')}}
-        with pytest.raises(SystemExit, match='subset'):
-            bench_table.main([cifar10_root, '--subset', '30', '--epochs', '2', '--noises',
-                              'asym40', '--methods', 'CE', '--work-dir', str(wd)])
-    finally:
-        bct._train = saved_train
+    monkeypatch.setattr(bct, '_train', no_training)
+    again = bench_table.main([
+        cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40',
+        '--methods', 'DivideMix', 'DynaCor', '--workers', '0', '--threads', '1',
+        '--work-dir', str(wd), '--out', str(tmp_path / 't2.md')])['asym40']
+    assert again == results
+    assert (tmp_path / 't2.md').read_text() == table
+    report = bench_table.main([
+        cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40', 'sym80',
+        '--methods', 'DivideMix', 'SCE', '--workers', '0', '--threads', '1',
+        '--work-dir', str(wd), '--report'])
+    assert report == {'asym40': {k: results[k] for k in ('CE', 'DivideMix')}}
+    with pytest.raises(SystemExit, match='subset'):
+        bench_table.main([cifar10_root, '--subset', '30', '--epochs', '2', '--noises',
+                          'asym40', '--methods', 'CE', '--work-dir', str(wd)])
 
 
 def test_benchmark_table_cell_locks(tmp_path):
