@@ -173,9 +173,11 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path, monkeypatch):
                           'asym40', '--methods', 'CE', '--work-dir', str(wd)])
 
 
-def test_benchmark_table_cell_locks(tmp_path):
+def test_benchmark_table_cell_locks(tmp_path, monkeypatch):
     """Two bench_table processes share cells through lock files: a cell held by a live
-    process is skipped, one left by a dead process is taken over."""
+    process is skipped, one left by a dead process is taken over; an empty lock is held while
+    young (its creator is writing it) and taken over when old; a holder owned by another user
+    (PermissionError from kill) counts as alive."""
     import subprocess
     from tools.benchmark.bench_table import _claim
     lock = str(tmp_path / 'sym50' / 'ce.lock')
@@ -186,3 +188,14 @@ def test_benchmark_table_cell_locks(tmp_path):
     with open(lock, 'w') as f:
         f.write(str(dead.pid))
     assert _claim(lock) and open(lock).read() == str(os.getpid())
+    open(lock, 'w').close()
+    assert not _claim(lock)  # empty and fresh
+    old = os.path.getmtime(lock) - 120
+    os.utime(lock, (old, old))
+    assert _claim(lock, empty_grace=60) and open(lock).read() == str(os.getpid())
+
+    def foreign(pid, sig):
+        raise PermissionError(pid)
+
+    monkeypatch.setattr(os, 'kill', foreign)
+    assert not _claim(lock) and open(lock).read() == str(os.getpid())

@@ -141,9 +141,11 @@ def _setting(args):
                 no_crop_flip=args.no_crop_flip, threads=args.threads)
 
 
-def _claim(lock):
+def _claim(lock, empty_grace=60.0):
     """Take the lock file of a cell (holding this process id); False while a live process
-    holds it. A lock left by a killed process is taken over."""
+    holds it. A lock left by a killed process is taken over, and so is an empty one older
+    than ``empty_grace`` seconds (its creator died before writing its id; a younger empty
+    one is a process that is writing it now)."""
     os.makedirs(osp.dirname(lock), exist_ok=True)
     for _ in range(2):
         try:
@@ -151,8 +153,15 @@ def _claim(lock):
         except FileExistsError:
             try:
                 with open(lock) as f:
-                    os.kill(int(f.read() or 0), 0)
+                    text = f.read().strip()
+                if not text:
+                    if time.time() - os.path.getmtime(lock) < empty_grace:
+                        return False
+                    raise ProcessLookupError
+                os.kill(int(text), 0)
                 return False  # its holder is alive
+            except PermissionError:
+                return False  # alive, owned by another user
             except (ProcessLookupError, ValueError, FileNotFoundError):
                 try:
                     os.remove(lock)  # stale
@@ -180,8 +189,7 @@ def run_cell(name, noise, args):
         if cell['setting'] != _setting(args):
             raise SystemExit(f'{saved} was measured with {cell["setting"]}, not with '
                              f'{_setting(args)}; use another --work-dir or --force')
-        print(f'{noise:7s} {name:14s} (saved result)', flush=True)
-        return cell['result']
+        return dict(cell['result'], saved=True)
     if args.report:
         return None  # --report: saved cells only
     if not _claim(work_dir + '.lock'):
@@ -275,10 +283,12 @@ def main(argv=None):
             r = run_cell(name, noise, args)
             if r is None:
                 continue
+            saved = r.pop('saved', False)
             results.setdefault(noise, {})[name] = r
             print(f'{noise:7s} {name:14s} top-1 {r["top1_last5"]:6.2f}  selection '
                   f'{r["selection"]}  detection F1 {r["detection_f1"]}  '
-                  f'{r["seconds_per_epoch"]:.1f} s/epoch', flush=True)
+                  f'{r["seconds_per_epoch"]:.1f} s/epoch'
+                  + ('  (saved result)' if saved else ''), flush=True)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
     table = markdown(results, args) + '\n' + pivot(results)
