@@ -14,6 +14,12 @@
    numpy 2 refuses for a negative factor (OverflowError), so mmpretrain's ``ColorJitter``
    with ``hue > 0`` (SimCLR's views) fails on about half of the images.
    :func:`adjust_hue` rotates the hue channel modulo 256 instead (what numpy 1 did).
+4. Inheriting this package's configs. mmengine resolves ``_base_ = 'mmnoisy::ccl/x.py'`` only
+   for the packages in its own table (``MODULE2PACKAGE``), and finds a package's ``.mim``
+   folder beside the installed distribution, which an editable install (``pip install -e``)
+   does not have. :func:`enable_external_configs` adds ``mmnoisy`` to the table and points
+   mmengine at this package's folder, so a user's config outside the checkout can start from
+   ours (after ``import mmnoisy``; ``tools/train.py`` imports it first).
 """
 import hashlib
 import os
@@ -263,5 +269,23 @@ def patch_adjust_hue():
         module.adjust_hue = adjust_hue
 
 
+def enable_external_configs():
+    from mmengine.config import config as config_module
+    from mmengine.config.utils import MODULE2PACKAGE
+    MODULE2PACKAGE.setdefault('mmnoisy', 'mmnoisy')
+    original = config_module.get_installed_path
+    if getattr(original, 'mmnoisy_patch', False):
+        return
+
+    def get_installed_path(package):
+        if package == 'mmnoisy':
+            return osp.dirname(osp.abspath(__file__))  # the imported package, editable or not
+        return original(package)
+
+    get_installed_path.mmnoisy_patch = True
+    config_module.get_installed_path = get_installed_path
+
+
 register_checkpoint_loaders()
 patch_adjust_hue()
+enable_external_configs()

@@ -189,6 +189,34 @@ def test_reusing_saved_noise_and_refusing_a_changed_one(demo_run, tmp_path):
     assert (tmp_path / 'r' / 'noisy_labels.npz').read_bytes() == before
 
 
+def test_a_users_config_inherits_ours_by_package_name(tmp_path):
+    """``_base_ = 'mmnoisy::...'`` (OpenMMLab's way to start from an installed package's config)
+    resolves to this package's config, under an editable install too, and trains."""
+    import mmnoisy  # noqa: F401  (tools/train.py imports it before reading the config)
+    from mmengine.config import Config
+    user = tmp_path / 'my_ce.py'
+    user.write_text("_base_ = ['mmnoisy::demo/ce_smallcnn_digits_sym40.py']\n"
+                    "train_cfg = dict(max_epochs=1)\n")
+    ours, theirs = Config.fromfile(osp.join(ROOT, DEMO)), Config.fromfile(str(user))
+    assert theirs.train_cfg.max_epochs == 1 and ours.train_cfg.max_epochs == 30
+
+    def unscoped(cfg):  # mmengine marks what comes from a package's config with its _scope_
+        if isinstance(cfg, dict):
+            return {k: unscoped(v) for k, v in cfg.items() if k != '_scope_'}
+        return [unscoped(v) for v in cfg] if isinstance(cfg, (list, tuple)) else cfg
+
+    assert theirs.model['_scope_'] == 'mmnoisy'
+    assert unscoped(theirs.model) == unscoped(ours.model)
+    assert unscoped(theirs.train_dataloader) == unscoped(ours.train_dataloader)
+    proc = run_tool('tools/train.py', str(user), '--work-dir', str(tmp_path / 'w'))
+    assert 'Epoch(train) [1]' in proc.stdout + proc.stderr
+    assert 'Epoch(train) [2]' not in proc.stdout + proc.stderr
+    missing = tmp_path / 'missing.py'
+    missing.write_text("_base_ = ['mmnoisy::demo/no_such_config.py']\n")
+    with pytest.raises(FileNotFoundError, match='no_such_config'):
+        Config.fromfile(str(missing))
+
+
 @pytest.mark.parametrize('options,message', [
     (['model.head.num_classes=7'], 'num_classes mismatch: the model head has num_classes=7'),
     (['train_dataloader.dataset.noise.rate=1.2'], r'must be in \[0, 1\), got 1.2'),
