@@ -165,6 +165,9 @@ def download_checkpoint(url, cache_dir=None, attempts=2):
                 raise CheckpointLoadError(
                     f'{url}: sha256 of the downloaded file does not start with '
                     f'{match.group(1)} as its name says; the file is corrupt or was replaced')
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide a shared cache's files
             shutil.move(tmp, dst)
             return dst
         finally:

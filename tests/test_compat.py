@@ -60,8 +60,13 @@ def test_download_verifies_hash_and_leaves_no_partial_file(tmp_path, file_server
     good = hashlib.sha256(content).hexdigest()[:8]
     server = file_server({f'm-{good}.pth': content, 'm-deadbeef.pth': content})
     cache = tmp_path / 'cache'
-    path = download_checkpoint(f'{server.url}/m-{good}.pth', str(cache))
+    umask = os.umask(0o022)
+    try:
+        path = download_checkpoint(f'{server.url}/m-{good}.pth', str(cache))
+    finally:
+        os.umask(umask)
     assert open(path, 'rb').read() == content
+    assert os.stat(path).st_mode & 0o777 == 0o644  # readable like any downloaded file
     requests = server.requests
     assert download_checkpoint(f'{server.url}/m-{good}.pth', str(cache)) == path
     assert server.requests == requests  # cached: not fetched again
