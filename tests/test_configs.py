@@ -216,7 +216,7 @@ def test_model_index_lists_existing_configs():
             names.add(m['Name'])
     # every full-named config of a method folder is in the index (aliases are one-liners)
     for folder in ('ccl', 'dividemix', 'rolr', 'coteaching', 'negscale', 'hmw', 'dynacor',
-                   'unicon', 'vrlvmix'):
+                   'unicon', 'vrlvmix', 'demo'):
         for path in glob.glob(osp.join(ROOT, 'configs', folder, '**', '*.py'), recursive=True):
             text = open(path).read()
             if '# short alias' not in text and not osp.basename(path).startswith('_'):

@@ -40,3 +40,23 @@ def test_filters(models):
     assert [m['name'] for m in c10] == ['dividemix_preactresnet18_1xb64-300e_cifar10-sym80']
     assert filter_models(models, with_weights=True) == [m for m in models if m['weights']]
     assert filter_models(models, method='no such method') == []
+
+
+def test_demo_models_carry_measured_results_and_are_found_by_method(models):
+    """The digits demo is in the zoo with what we measured (not the paper's numbers), and
+    ``--method`` finds a model by its Training Techniques as well as by its collection."""
+    demo = find_model(models, 'dividemix_smallcnn_digits_sym40')
+    assert demo['collection'] == 'Demo' and demo['paper_results'] is None
+    metrics = demo['results'][0]['Metrics']
+    assert 90 < metrics['Top 1 Accuracy'] <= 100
+    ccl = [m['name'] for m in filter_models(models, method='CCL', dataset='digits')]
+    assert ccl == ['ccl_smallcnn_digits_sym40']
+    hmw = {m['name'] for m in filter_models(models, method='hmw', dataset='Digits')}
+    assert hmw == {'hmw_ce_smallcnn_digits_sym40', 'unicon-hmw_smallcnn_digits_sym40'}
+    # the collection still works, and a technique does not leak into other datasets
+    assert len(filter_models(models, method='Demo')) == 13
+    assert all(m['collection'] == 'CCL' for m in filter_models(models, method='CCL',
+                                                                dataset='CIFAR-10'))
+    dynacor = find_model(models, 'dynacor_smallcnn_digits_sym40')
+    assert [r['Task'] for r in dynacor['results']] == ['Image Classification',
+                                                      'Noisy Label Detection']

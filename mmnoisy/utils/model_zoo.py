@@ -48,14 +48,18 @@ def _norm(text):
 
 
 def filter_models(models, method=None, dataset=None, noise=None, with_weights=False):
-    """Models of ``method`` (the collection) trained on ``dataset`` (case, '-' and '_'
+    """Models of ``method`` (the collection, or one of the model's Training Techniques: the
+    digits demo of CCL is in the Demo collection) trained on ``dataset`` (case, '-' and '_'
     ignored: 'cifar10' is CIFAR-10, not CIFAR-100) whose label noise contains ``noise``
     (e.g. 'symmetric', '50%'); ``with_weights``: only those with a checkpoint."""
-    def datasets(m):
-        data = m['metadata'].get('Training Data')
-        return {_norm(d) for d in (data if isinstance(data, (list, tuple)) else [data])}
+    def names(m, key):
+        data = m['metadata'].get(key)
+        return {_norm(d) for d in (data if isinstance(data, (list, tuple)) else [data])
+                if d is not None}
+
     return [m for m in models
-            if (method is None or _norm(m['collection']) == _norm(method))
-            and (dataset is None or _norm(dataset) in datasets(m))
+            if (method is None or _norm(method) in
+                names(m, 'Training Techniques') | {_norm(m['collection'])})
+            and (dataset is None or _norm(dataset) in names(m, 'Training Data'))
             and (noise is None or noise.lower() in str(m['metadata'].get('Label Noise')).lower())
             and (m['weights'] or not with_weights)]
