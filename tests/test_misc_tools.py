@@ -168,6 +168,28 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path, monkeypatch):
         '--methods', 'DivideMix', 'SCE', '--workers', '0', '--threads', '1',
         '--work-dir', str(wd), '--report'])
     assert report == {'asym40': {k: results[k] for k in ('CE', 'DivideMix')}}
+
+    # a cell held by another (live) process is skipped; if that process saves it before this
+    # one ends, the table and results.json hold it, in the order of --methods
+    open(wd / 'asym40' / 'sce.lock', 'w').write(str(os.getpid()))
+    real_run_cell = bench_table.run_cell
+
+    def other_process_finishes(name, noise, args):
+        r = real_run_cell(name, noise, args)
+        if name == 'SCE':
+            assert r is None  # skipped: locked
+            (wd / 'asym40' / 'sce.result.json').write_bytes(
+                (wd / 'asym40' / 'dynacor.result.json').read_bytes())
+        return r
+
+    monkeypatch.setattr(bench_table, 'run_cell', other_process_finishes)
+    shared = bench_table.main([
+        cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40',
+        '--methods', 'SCE', 'DivideMix', '--workers', '0', '--threads', '1',
+        '--work-dir', str(wd)])
+    assert list(shared['asym40']) == ['CE', 'SCE', 'DivideMix']
+    assert shared['asym40']['SCE'] == results['DynaCor']
+    assert json.load(open(wd / 'results.json'))['results'] == shared
     with pytest.raises(SystemExit, match='subset'):
         bench_table.main([cifar10_root, '--subset', '30', '--epochs', '2', '--noises',
                           'asym40', '--methods', 'CE', '--work-dir', str(wd)])

@@ -174,6 +174,21 @@ def _claim(lock, empty_grace=60.0):
     return False
 
 
+def saved_result(name, noise, args):
+    """The saved result of a cell (None if it has none); one measured with another setting
+    is refused."""
+    from tools.benchmark.bench_co_training import _slug
+    saved = osp.join(args.work_dir, noise, _slug(name)) + '.result.json'
+    if not osp.exists(saved):
+        return None
+    with open(saved) as f:
+        cell = json.load(f)
+    if cell['setting'] != _setting(args):
+        raise SystemExit(f'{saved} was measured with {cell["setting"]}, not with '
+                         f'{_setting(args)}; use another --work-dir or --force')
+    return cell['result']
+
+
 def run_cell(name, noise, args):
     """Train one cell, or return its saved result: each finished cell is written to
     ``WORK_DIR/NOISE/METHOD.result.json`` at once, so an interrupted table resumes where it
@@ -183,13 +198,10 @@ def run_cell(name, noise, args):
     from tools.benchmark.bench_co_training import _slug, _train
     work_dir = osp.join(args.work_dir, noise, _slug(name))
     saved = work_dir + '.result.json'
-    if osp.exists(saved) and not args.force:
-        with open(saved) as f:
-            cell = json.load(f)
-        if cell['setting'] != _setting(args):
-            raise SystemExit(f'{saved} was measured with {cell["setting"]}, not with '
-                             f'{_setting(args)}; use another --work-dir or --force')
-        return dict(cell['result'], saved=True)
+    if not args.force:
+        result = saved_result(name, noise, args)
+        if result is not None:
+            return dict(result, saved=True)
     if args.report:
         return None  # --report: saved cells only
     if not _claim(work_dir + '.lock'):
@@ -277,11 +289,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
-    results = {}
+    results, skipped = {}, []
     for noise in args.noises:
         for name in args.methods:
             r = run_cell(name, noise, args)
             if r is None:
+                skipped.append((noise, name))
                 continue
             saved = r.pop('saved', False)
             results.setdefault(noise, {})[name] = r
@@ -289,12 +302,20 @@ def main(argv=None):
                   f'{r["selection"]}  detection F1 {r["detection_f1"]}  '
                   f'{r["seconds_per_epoch"]:.1f} s/epoch'
                   + ('  (saved result)' if saved else ''), flush=True)
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(args=vars(args), results=results), f, indent=1)
+    # cells another process trained meanwhile: the table holds every cell saved by now
+    for noise, name in skipped:
+        r = saved_result(name, noise, args)
+        if r is not None:
+            results.setdefault(noise, {})[name] = r
+    results = {noise: {name: results[noise][name] for name in args.methods
+                       if name in results.get(noise, {})}
+               for noise in args.noises if noise in results}
+    from mmnoisy.utils.io import atomic_write
+    atomic_write(osp.join(args.work_dir, 'results.json'),
+                 json.dumps(dict(args=vars(args), results=results), indent=1).encode())
     table = markdown(results, args) + '\n' + pivot(results)
     print(table)
     if args.out:
-        from mmnoisy.utils.io import atomic_write
         atomic_write(args.out, table.encode())
     return results
 
