@@ -174,11 +174,15 @@ def _claim(lock, empty_grace=60.0):
     return False
 
 
+def _cell_dir(name, noise, args):
+    from tools.benchmark.bench_co_training import _slug
+    return osp.join(args.work_dir, noise, _slug(name))
+
+
 def saved_result(name, noise, args):
     """The saved result of a cell (None if it has none); one measured with another setting
     is refused."""
-    from tools.benchmark.bench_co_training import _slug
-    saved = osp.join(args.work_dir, noise, _slug(name)) + '.result.json'
+    saved = _cell_dir(name, noise, args) + '.result.json'
     if not osp.exists(saved):
         return None
     with open(saved) as f:
@@ -190,20 +194,13 @@ def saved_result(name, noise, args):
 
 
 def run_cell(name, noise, args):
-    """Train one cell, or return its saved result: each finished cell is written to
-    ``WORK_DIR/NOISE/METHOD.result.json`` at once, so an interrupted table resumes where it
-    stopped. A cell another process is training (its lock file) is skipped (None), so
-    several processes given the same arguments share the cells between them."""
+    """Train one cell and write its result to ``WORK_DIR/NOISE/METHOD.result.json`` at once,
+    so an interrupted table resumes where it stopped. A cell another process is training (its
+    lock file) is skipped (None), so several processes given the same arguments share the
+    cells between them."""
     from mmnoisy.utils.io import atomic_write
-    from tools.benchmark.bench_co_training import _slug, _train
-    work_dir = osp.join(args.work_dir, noise, _slug(name))
-    saved = work_dir + '.result.json'
-    if not args.force:
-        result = saved_result(name, noise, args)
-        if result is not None:
-            return dict(result, saved=True)
-    if args.report:
-        return None  # --report: saved cells only
+    from tools.benchmark.bench_co_training import _train
+    work_dir = _cell_dir(name, noise, args)
     if not _claim(work_dir + '.lock'):
         print(f'{noise:7s} {name:14s} (being trained by another process: skipped)', flush=True)
         return None
@@ -218,8 +215,8 @@ def run_cell(name, noise, args):
     result = dict(top1_last5=float(re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)[-1]),
                   selection=_selection(work_dir), detection_f1=_detection_f1(work_dir),
                   seconds_per_epoch=seconds / args.epochs)
-    atomic_write(saved, json.dumps(dict(setting=_setting(args), result=result),
-                                   indent=1).encode())
+    cell = dict(setting=_setting(args), result=result)
+    atomic_write(work_dir + '.result.json', json.dumps(cell, indent=1).encode())
     return result
 
 
@@ -292,11 +289,13 @@ def main(argv=None):
     results, skipped = {}, []
     for noise in args.noises:
         for name in args.methods:
-            r = run_cell(name, noise, args)
+            r = None if args.force else saved_result(name, noise, args)
+            saved = r is not None
+            if r is None and not args.report:  # --report: saved cells only
+                r = run_cell(name, noise, args)
             if r is None:
                 skipped.append((noise, name))
                 continue
-            saved = r.pop('saved', False)
             results.setdefault(noise, {})[name] = r
             print(f'{noise:7s} {name:14s} top-1 {r["top1_last5"]:6.2f}  selection '
                   f'{r["selection"]}  detection F1 {r["detection_f1"]}  '
