@@ -135,3 +135,22 @@ def test_numpy_em_matches_sklearn_gaussian_mixture():
                                                                       atol=1e-6)
     with pytest.raises(ValueError, match='backend'):
         gmm_clean_posterior(losses, backend='torch')
+
+
+@pytest.mark.parametrize('names', [['loss', 'margin', 'prob', 'confidence'],
+                                   ['cos_dist', 'cos_margin', 'cos_topk_margin', 'feature']])
+def test_signals_are_float32_under_autocast(names):
+    # a training forward under AMP hands over half-precision logits and features; the signals
+    # are still computed in float32 (bfloat16 results could not even be stored by numpy)
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(6, 5, generator=g).bfloat16()
+    feats = torch.randn(6, 8, generator=g).bfloat16()
+    weights = torch.randn(5, 8, generator=g)
+    labels = torch.tensor([0, 1, 2, 3, 4, 0])
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        got = compute_signals(names, logits, labels, feats, weights)
+    want = compute_signals(names, logits.float(), labels, feats.float(), weights)
+    for name in names:
+        assert got[name].dtype == torch.float32, name
+        assert torch.equal(got[name], want[name]), name
+        got[name].numpy()

@@ -5,6 +5,8 @@ the classifier's class weights (C, D) in; a dict of per-sample tensors out. The 
 record (``mmnoisy.engine.SampleRecord``) stores them over epochs; ``selection`` consumers read
 them. Equation numbers refer to the HMW paper (Zhang et al., AAAI 2024) and DynaCor (CVPR 2024).
 """
+import contextlib
+
 import torch
 import torch.nn.functional as F
 
@@ -47,9 +49,21 @@ def _best_other_and_next(scores, labels, topk):
 
 
 def class_cosines(features, class_weights):
-    """cos(f, W_q) of every sample to every class weight (no grad, float32): (B, C)."""
-    return F.normalize(features.detach().float(), dim=1) @ \
-        F.normalize(class_weights.detach().float(), dim=1).t()
+    """cos(f, W_q) of every sample to every class weight (no grad, float32): (B, C).
+
+    float32 under AMP too: autocast would run the product in half precision (in bfloat16,
+    which numpy cannot hold, the record's write failed)."""
+    with _float32(features):
+        return F.normalize(features.detach().float(), dim=1) @ \
+            F.normalize(class_weights.detach().float(), dim=1).t()
+
+
+@contextlib.contextmanager
+def _float32(tensor):
+    """No gradient and no autocast on ``tensor``'s device: the signals are float32 even when
+    the training forward that produced their inputs ran under AMP."""
+    with torch.no_grad(), torch.autocast(tensor.device.type, enabled=False):
+        yield
 
 
 def compute_signals(names, logits, labels, features=None, class_weights=None, topk=1):
@@ -65,7 +79,7 @@ def compute_signals(names, logits, labels, features=None, class_weights=None, to
     """
     names = set(names)
     out = {}
-    with torch.no_grad():
+    with _float32(logits):
         logits = logits.detach().float()
         labels = labels.detach().long()
         label_logit = logits.gather(1, labels[:, None]).squeeze(1)
