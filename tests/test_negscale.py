@@ -258,6 +258,25 @@ def test_gradients_flow_to_the_features():
     assert negscale_loss(f2, torch.randn(12, 10), labels, dist)['loss'] < out['loss']
 
 
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_amp_features_give_the_float32_loss(dtype):
+    # early in training the features are nearly identical: 1 / ||f_i - f_j||^2 is huge, and
+    # the Gram matrix and its products in float16 (AMP) overflowed into NaN
+    g = torch.Generator().manual_seed(0)
+    f = torch.rand(1, 16, generator=g) + 1e-3 * torch.rand(12, 16, generator=g)
+    f = f.to(dtype).requires_grad_()
+    labels = torch.tensor([0, 1, 9, 3, 5, 4, 7, 0, 1, 3, 5, 8])
+    dist = torch.as_tensor(build_taxonomy('cifar10').plca_matrix())
+    logits = torch.randn(12, 10, generator=g).to(dtype)
+    with torch.autocast('cpu', dtype=dtype):
+        got = negscale_loss(f, logits, labels, dist)
+    want = negscale_loss(f.detach().float(), logits.float(), labels, dist)
+    assert got['loss'].dtype == torch.float32 and torch.isfinite(got['loss'])
+    assert got['loss'].item() == want['loss'].item() > 0
+    got['loss'].backward()
+    assert torch.isfinite(f.grad).all() and f.grad.dtype == dtype
+
+
 def test_lambda_and_mu_weight_the_total():
     f = torch.rand(10, 4, generator=torch.Generator().manual_seed(3))
     labels, logits = torch.arange(10), torch.zeros(10, 10)

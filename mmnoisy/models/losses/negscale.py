@@ -22,6 +22,8 @@ Normalisation (left open by the paper): ``reduction='mean'`` (default) divides E
 the terms do not grow with the batch size; ``'sum'`` is the paper's formulas as written. A
 batch without negative (related) pairs gives SNOP (DCSA) = 0, with a graph, never NaN.
 """
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -62,6 +64,17 @@ def random_negative_pairs(labels, num, generator=None):
     return out
 
 
+def _float32(fn):
+    """Run ``fn`` (feats first) in float32 with autocast off: under AMP (float16) the Gram
+    matrix of near-identical features, its 1 / ||f_i - f_j||^2 weights (up to 1 / eps) and
+    their products overflow, and the loss became NaN."""
+    @functools.wraps(fn)
+    def run(feats, *args, **kwargs):
+        with torch.autocast(feats.device.type, enabled=False):
+            return fn(feats, *args, **kwargs)
+    return run
+
+
 def _zero(feats):
     return feats.sum() * 0.0
 
@@ -77,6 +90,7 @@ def _gram(feats):
     return f @ f.t()
 
 
+@_float32
 def snop_loss(feats, negative, confidence, reduction='mean'):
     """Eq. 6 = Eq. 3 (global) + Eq. 4 (local). Returns (global, local).
 
@@ -112,6 +126,7 @@ def _snop(gram, negative, confidence, reduction):
     return glob, local
 
 
+@_float32
 def dcsa_loss(feats, related, negative, reduction='mean', detach_bound=True):
     """Eq. 8 with delta of Eq. 7 (see the module docstring). ``detach_bound``: the bound
     1 - delta is a constant of the step (DCSA moves related pairs only; SNOP moves the
@@ -138,6 +153,7 @@ def _dcsa(sim, related, negative, reduction, detach_bound):
     return total / num if reduction == 'mean' else total
 
 
+@_float32
 def negscale_loss(feats, logits, labels, dist, eta_min=3, eta_max=5, lambda_snop=1.0,
                   mu_dcsa=1.0, reduction='mean', selection='plca', detach_bound=True,
                   generator=None):
