@@ -197,6 +197,15 @@ def test_multi_view_preprocessor_and_predict():
     single = model.data_preprocessor(dict(inputs=list(batch(b=4, views=1)['inputs'][0]),
                                           data_samples=None), False)
     assert torch.is_tensor(single['inputs'])
+    # default_collate's batches (one stacked tensor per view) give the same tensors
+    pseudo = batch(b=4, views=2)
+    stacked = dict(inputs=[torch.stack(v) for v in pseudo['inputs']],
+                   data_samples=pseudo['data_samples'])
+    out_stacked = model.data_preprocessor(stacked, False)
+    assert isinstance(out_stacked['inputs'], list) and len(out_stacked['inputs']) == 2
+    assert all(torch.equal(a, b) for a, b in zip(out_stacked['inputs'], out['inputs']))
+    assert torch.equal(model.data_preprocessor(dict(inputs=stacked['inputs'][0]), False)['inputs'],
+                       out['inputs'][0])
     model.eval()
     preds = model(single['inputs'], mode='predict')
     x = single['inputs']

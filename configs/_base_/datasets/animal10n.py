@@ -25,6 +25,7 @@ test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackNoisyInputs')]
 train_dataloader = dict(
     batch_size=128,
     num_workers=4,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='NoisyLabelDataset',
         dataset=dict(type=dataset_type, data_root=data_root, split='train',
@@ -35,6 +36,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=256,
     num_workers=4,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='test', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )

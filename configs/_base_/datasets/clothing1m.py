@@ -22,6 +22,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=32,
     num_workers=8,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='NoisyLabelDataset',
         dataset=dict(type=dataset_type, data_root=data_root, split='noisy_train',
@@ -32,6 +33,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=128,
     num_workers=8,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='clean_val',
                  pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
@@ -40,6 +42,7 @@ val_evaluator = dict(type='LastKAccuracy', topk=(1, ), last_k=10)
 test_dataloader = dict(
     batch_size=128,
     num_workers=8,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='clean_test',
                  pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),

@@ -7,6 +7,7 @@ test_pipeline = [dict(type='PackNoisyInputs')]
 train_dataloader = dict(
     batch_size=64,
     num_workers=0,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='NoisyLabelDataset',
         dataset=dict(type='Digits', split='train', pipeline=train_pipeline),
@@ -16,6 +17,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=256,
     num_workers=0,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(type='Digits', split='test', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )

@@ -45,9 +45,13 @@ weak_weak_autoaugment_pipeline = [
 train_pipeline = weak_pipeline + [dict(type='PackNoisyInputs')]
 test_pipeline = [dict(type='PackNoisyInputs')]
 
+# default_collate stacks each view of a batch into one tensor inside the loader worker: one
+# tensor per view crosses to the main process instead of one per image, which made loading
+# the bottleneck on a GPU (docs/benchmarks.md, GPU pack)
 train_dataloader = dict(
     batch_size=128,
     num_workers=2,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='NoisyLabelDataset',
         dataset=dict(type=dataset_type, data_root=data_root, split='train',
@@ -59,6 +63,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=256,
     num_workers=2,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='test', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )

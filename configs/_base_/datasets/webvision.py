@@ -31,6 +31,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=32,
     num_workers=8,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='NoisyLabelDataset',
         dataset=dict(type=dataset_type, data_root=data_root, split='train',
@@ -41,6 +42,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=128,
     num_workers=8,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(type=dataset_type, data_root=data_root, split='val', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
@@ -48,6 +50,7 @@ val_evaluator = dict(type='LastKAccuracy', topk=(1, 5), last_k=10)
 test_dataloader = dict(
     batch_size=128,
     num_workers=8,
+    collate_fn=dict(type='default_collate'),
     dataset=dict(type='ImageNetVal', data_root='data/imagenet', num_classes=50,
                  pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),

@@ -75,7 +75,8 @@ class SampleRecordHook(Hook):
         begin_epoch (int | str): first epoch recorded; 'warmup' = the model's
             ``warmup_epochs`` (two-network learners).
         batch_size (int): of the pass; None = the training batch size.
-        num_workers (int): of the pass's DataLoader; None = the training loader's.
+        num_workers (int): of the pass's DataLoader; None = the training loader's (the pass
+            also collates as the training loader does).
         topk (int): k of the top-k margins.
         export (bool | list[str]): write ``sample_record.npz`` after training (all signals,
             or those listed).
@@ -134,7 +135,8 @@ class SampleRecordHook(Hook):
                 sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
                 batch_size=self.batch_size or cfg.get('batch_size', 64),
                 num_workers=cfg.get('num_workers', 0) if self.num_workers is None
-                else self.num_workers))
+                else self.num_workers,
+                collate_fn=cfg.get('collate_fn', dict(type='pseudo_collate'))))
 
     def _pass_pipeline(self, runner, dataset):
         if self.pipeline == 'test':
