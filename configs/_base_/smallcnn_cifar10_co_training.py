@@ -8,7 +8,7 @@ _base_ = [
 ]
 network = {{_base_.model}}
 model = dict(_delete_=True, type='CoTrainingLearner', network=network, warmup_epochs=5)
-train_dataloader = dict(batch_size=128,
+train_dataloader = dict(batch_size=128, num_workers=2,
                         dataset=dict(dataset=dict(pipeline={{_base_.weak_strong_pipeline}})))
 
 optim_wrapper = dict(constructor='CoTrainingOptimWrapperConstructor',

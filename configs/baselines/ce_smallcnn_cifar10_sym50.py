@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
+train_dataloader = dict(num_workers=2)  # the GPU configs' 8 would crowd 2 cores
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
 param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=30, eta_min=1e-4)
 train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=1)

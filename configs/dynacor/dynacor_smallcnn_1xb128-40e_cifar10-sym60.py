@@ -5,7 +5,7 @@
 _base_ = ['./_dynacor_resnet34_cifar.py']
 model = dict(backbone=dict(_delete_=True, type='SmallCNN', widths=(32, 64, 128)),
              head=dict(in_channels=128))
-train_dataloader = dict(dataset=dict(dataset=dict(
+train_dataloader = dict(num_workers=2, dataset=dict(dataset=dict(
     noise=dict(type='symmetric', rate=0.6, seed=0))))
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
 param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[20, 24, 28, 32, 36],

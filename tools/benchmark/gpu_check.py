@@ -41,7 +41,6 @@ import argparse
 import copy
 import gc
 import json
-import math
 import os
 import os.path as osp
 import pickle
@@ -245,8 +244,9 @@ def load_config(config, changes, *, data_root, work_dir, name, subset=None, warm
         tiny_networks(cfg.model)
     cfg.log_level = log_level
     cfg.experiment_name = name
-    argv = [path, '--work-dir', work_dir, '--no-persistent-workers'] + (['--amp'] if amp else []) + \
-        ([] if validate else ['--no-validate'])
+    # no persistent workers: a loader's persistent workers took 5 s each to shut down
+    argv = [path, '--work-dir', work_dir, '--no-persistent-workers'] + \
+        (['--amp'] if amp else []) + ([] if validate else ['--no-validate'])
     return merge_args(cfg, parse_args(argv))
 
 
@@ -386,7 +386,8 @@ def loader_rates(config, changes, batch, args):
     worker count, with the config's workers, 8 and one per CPU core."""
     from mmengine.runner import Runner
     cfg = load_config(config, changes, data_root=args.data_root, work_dir='/dev/null',
-                      name='loader', tiny=args.dry_run, batch_cap=args.batch_cap)
+                      name='loader', tiny=args.dry_run, batch_cap=args.batch_cap,
+                      workers=args.workers)
     counts = sorted({cfg.train_dataloader.num_workers, min(8, os.cpu_count()), os.cpu_count()})
     most = loader_batches(max(counts), args.timed, args.per_worker)
     noisy_dataset(cfg.train_dataloader.dataset).dataset.indices = batch * (most + 3)
@@ -424,7 +425,7 @@ def measure_throughput(name, precision, args, report):
     subset = batch * (args.warm + args.timed + 2)
     cfg = load_config(config, changes, data_root=args.data_root, subset=subset,
                       warmup=warmup, max_epochs=warmup + 1, tiny=args.dry_run,
-                      batch_cap=args.batch_cap, amp=precision == 'amp',
+                      batch_cap=args.batch_cap, workers=args.workers, amp=precision == 'amp',
                       work_dir=osp.join(args.work_dir, f'throughput_{_slug(name)}_{precision}'),
                       name=f'throughput_{_slug(name)}_{precision}')
     _reset_cuda()
@@ -449,8 +450,6 @@ def measure_throughput(name, precision, args, report):
         result['loader'] = loader_rates(config, changes, batch, args)
     result['train_vs_step'] = result['train_images_per_s'] / result['step_images_per_s']
     result['step_vs_floor'] = result['step_images_per_s'] / result['floor_images_per_s']
-    del model, wrapper, timer
-    _reset_cuda()
     return result
 
 
@@ -467,8 +466,8 @@ def run_smoke(name, args):
     warmup = changes.get('warmup', 1)
     cfg = load_config(config, changes, data_root=args.data_root, subset=batch, warmup=warmup,
                       max_epochs=warmup + 1, tiny=args.dry_run, batch_cap=args.batch_cap,
-                      amp=args.amp, work_dir=osp.join(args.work_dir, f'smoke_{_slug(name)}'),
-                      name=f'smoke_{_slug(name)}')
+                      workers=args.workers, amp=args.amp, name=f'smoke_{_slug(name)}',
+                      work_dir=osp.join(args.work_dir, f'smoke_{_slug(name)}'))
     _reset_cuda()
     runner = build_runner(cfg)
     start = time.perf_counter()
@@ -776,10 +775,11 @@ def parse_args(argv=None):
         p.add_argument(f'--{step}-methods', nargs='+', choices=list(table),
                        help=f'only these methods in the {step} step')
     args = p.parse_args(argv)
-    args.batch_cap, args.per_worker = None, 8
+    args.batch_cap, args.per_worker, args.workers = None, 8, None  # workers: the configs'
     if args.dry_run:
         # tiny everything: what is measured is that the code path runs, not the numbers
         args.warm, args.timed, args.batch_cap, args.per_worker = 1, 2, 16, 1
+        args.workers = 2
         args.acc_warmup, args.acc_max_epochs, args.acc_workers = 1, 2, 0
         args.dry_train, args.dry_test = 160, 40
     return args

@@ -47,10 +47,11 @@ test_pipeline = [dict(type='PackNoisyInputs')]
 
 # default_collate stacks each view of a batch into one tensor inside the loader worker: one
 # tensor per view crosses to the main process instead of one per image, which made loading
-# the bottleneck on a GPU (docs/benchmarks.md, GPU pack)
+# the bottleneck on a GPU. 8 workers: with 2, RoLR's and CCL's strong views (RandAugment)
+# still kept an H200 waiting (docs/benchmarks.md, GPU pack); the CPU-sized configs use 2.
 train_dataloader = dict(
     batch_size=128,
-    num_workers=2,
+    num_workers=8,
     collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='NoisyLabelDataset',
