@@ -20,6 +20,11 @@
    does not have. :func:`enable_external_configs` adds ``mmnoisy`` to the table and points
    mmengine at this package's folder, so a user's config outside the checkout can start from
    ours (after ``import mmnoisy``; ``tools/train.py`` imports it first).
+5. A ``collate_fn`` from an inherited config. Such a config marks every ``type`` dict with
+   ``_scope_='mmnoisy'``, and mmengine's ``build_dataloader`` passes all keys of
+   ``collate_fn`` but ``type`` to the function (``default_collate(..., _scope_=...)``:
+   TypeError on the first batch). :func:`unscoped_collate_fn` drops the scope, which
+   ``NoisyRunner.build_dataloader`` applies.
 """
 import hashlib
 import os
@@ -292,3 +297,15 @@ def enable_external_configs():
 register_checkpoint_loaders()
 patch_adjust_hue()
 enable_external_configs()
+
+
+def unscoped_collate_fn(dataloader_cfg):
+    """``dataloader_cfg`` (a dict) with ``_scope_`` removed from its ``collate_fn`` config (a
+    copy when there is one to remove; the collate functions are mmengine's, found from any
+    scope)."""
+    collate = dataloader_cfg.get('collate_fn') if isinstance(dataloader_cfg, dict) else None
+    if not isinstance(collate, dict) or '_scope_' not in collate:
+        return dataloader_cfg
+    dataloader_cfg = dict(dataloader_cfg)
+    dataloader_cfg['collate_fn'] = {k: v for k, v in collate.items() if k != '_scope_'}
+    return dataloader_cfg

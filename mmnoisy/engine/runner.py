@@ -1,6 +1,7 @@
 """``NoisyRunner``: mmengine's Runner with the fixes of :mod:`mmnoisy.compat` applied.
 
 - distributed runs without CUDA use gloo and a DDP wrapper with ``device_ids=None``;
+- a ``collate_fn`` inherited from a config of this package (``_scope_`` set) builds;
 - checkpoints load with ``weights_only=True`` and an allow-list (compat registers the
   loaders), and one that does not fit the model is an error that says how, instead of
   mmengine's warning followed by training or testing a half-loaded model.
@@ -11,7 +12,8 @@ import torch
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
-from mmnoisy.compat import check_state_dict_matches, cpu_ddp_cfg, init_cpu_dist
+from mmnoisy.compat import (check_state_dict_matches, cpu_ddp_cfg, init_cpu_dist,
+                            unscoped_collate_fn)
 from mmnoisy.engine.utils import unwrap
 from mmnoisy.registry import RUNNERS
 
@@ -31,6 +33,11 @@ class NoisyRunner(Runner):
             model_wrapper_cfg = cpu_ddp_cfg(model_wrapper_cfg,
                                             self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        return Runner.build_dataloader(unscoped_collate_fn(dataloader), seed=seed,
+                                       diff_rank_seed=diff_rank_seed)
 
     def load_checkpoint(self, filename, map_location='cpu', strict=False,
                         revise_keys=[(r'^module\.', '')]):

@@ -384,14 +384,14 @@ def loader_rate(loader, warm, timed, workers=None):
 def loader_rates(config, changes, batch, args):
     """images/s of the method's training loader alone, over enough images for the largest
     worker count, with the config's workers, 8 and one per CPU core."""
-    from mmengine.runner import Runner
+    from mmnoisy.engine import NoisyRunner
     cfg = load_config(config, changes, data_root=args.data_root, work_dir='/dev/null',
                       name='loader', tiny=args.dry_run, batch_cap=args.batch_cap,
                       workers=args.workers)
     counts = sorted({cfg.train_dataloader.num_workers, min(8, os.cpu_count()), os.cpu_count()})
     most = loader_batches(max(counts), args.timed, args.per_worker)
     noisy_dataset(cfg.train_dataloader.dataset).dataset.indices = batch * (most + 3)
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    loader = NoisyRunner.build_dataloader(cfg.train_dataloader, seed=0)
     rates = {str(w): loader_rate(loader, 2, loader_batches(w, args.timed, args.per_worker), w)
              for w in counts}
     return dict(workers=cfg.train_dataloader.num_workers, images_per_s=rates)
