@@ -294,11 +294,6 @@ def enable_external_configs():
     config_module.get_installed_path = get_installed_path
 
 
-register_checkpoint_loaders()
-patch_adjust_hue()
-enable_external_configs()
-
-
 def unscoped_collate_fn(dataloader_cfg):
     """``dataloader_cfg`` (a dict) with ``_scope_`` removed from its ``collate_fn`` config (a
     copy when there is one to remove; the collate functions are mmengine's, found from any
@@ -309,3 +304,9 @@ def unscoped_collate_fn(dataloader_cfg):
     dataloader_cfg = dict(dataloader_cfg)
     dataloader_cfg['collate_fn'] = {k: v for k, v in collate.items() if k != '_scope_'}
     return dataloader_cfg
+
+
+register_checkpoint_loaders()
+patch_adjust_hue()
+enable_external_configs()
+

@@ -94,7 +94,7 @@ def main(argv=None):
     args = parse_args(argv)
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
+    from mmnoisy.engine import NoisyRunner
 
     import mmnoisy.all_modules  # noqa: F401
     from mmnoisy.compat import check_state_dict_matches, safe_torch_load
@@ -128,7 +128,7 @@ def main(argv=None):
     loader_cfg = _loader_cfg(cfg, args)
     loader_cfg.update(batch_size=args.batch_size, num_workers=0, persistent_workers=False,
                       sampler=dict(type='DefaultSampler', shuffle=False))
-    loader = Runner.build_dataloader(loader_cfg)
+    loader = NoisyRunner.build_dataloader(loader_cfg)
     classes = loader.dataset.metainfo.get('classes') or taxonomy.classes
     dist = taxonomy.plca_matrix(classes)
     labels_kind = 'noisy' if args.split == 'test' else args.labels
