@@ -1,6 +1,6 @@
 """GPU pack: the methods on real CIFAR-10 at full size, measured in one call on a lent GPU.
 
-Three steps, each run through the same code as ``tools/train.py`` (the published configs,
+Four steps, each run through the same code as ``tools/train.py`` (the published configs,
 ``merge_args``, ``build_runner``), written to ``OUT/report.json`` after every measurement
 (a run cut short keeps what it had) and logged to ``OUT/gpu_check.log``:
 
@@ -15,11 +15,14 @@ Three steps, each run through the same code as ``tools/train.py`` (the published
    - ``loader``: images/s of the training data loader alone, with the config's workers and
      with one per CPU core;
    - peak GPU memory of the training loop.
-2. smoke: one warm-up and one method iteration of every learner (CE, SCE, GCE, HMW on each,
+2. profile: where a step of DivideMix (and of CE, for reference) spends its time, from
+   ``torch.profiler`` over 5 steps on a loaded batch: host and device milliseconds, kernel
+   launches, host reads of device values (each a wait for the GPU), the costliest ops.
+3. smoke: one warm-up and one method iteration of every learner (CE, SCE, GCE, HMW on each,
    Co-teaching, DivideMix, DivideMix + NegScale, DivideMix + CCL's terms, UNICON, UNICON + HMW,
    RoLR, RoLR + NegScale, CCL, VRLVMix, DynaCor with its detection, DDyna-S), with AMP on a GPU;
    the losses must be finite.
-3. accuracy: CE and DivideMix on the full training set at sym 50% with their published
+4. accuracy: CE and DivideMix on the full training set at sym 50% with their published
    configs, the schedule cut where the time budget ends (DivideMix's warm-up shortened to
    ``--acc-warmup`` epochs; the learning rate of both is constant over the epochs that fit):
    test accuracy, wall time of every epoch (eval pass, iterations, validation).
@@ -120,6 +123,9 @@ ACCURACY = {
     'DivideMix': THROUGHPUT['DivideMix'][0],
     'CE': THROUGHPUT['CE'][0],
 }
+#: whose step the profile step breaks down: DivideMix (the per-epoch goal) and CE (reference)
+PROFILE = {'CE': THROUGHPUT['CE'], 'DivideMix': THROUGHPUT['DivideMix']}
+STEPS = {'throughput': THROUGHPUT, 'profile': PROFILE, 'smoke': SMOKE, 'accuracy': ACCURACY}
 TINY_WIDTHS = (8, 16, 16)
 
 
@@ -132,7 +138,7 @@ class Report:
         self.path = osp.join(out_dir, 'report.json')
         self.log_path = osp.join(out_dir, 'gpu_check.log')
         self.start = time.time()
-        self.data = dict(meta, throughput={}, smoke={}, accuracy={})
+        self.data = dict(meta, **{step: {} for step in STEPS})
         self.save()
 
     def elapsed(self):
@@ -413,8 +419,9 @@ def _reset_cuda():
         torch.cuda.reset_peak_memory_stats()
 
 
-def measure_throughput(name, precision, args, report):
-    """One method at one precision: train / step / floor / loader rates and memory."""
+def run_to_method_phase(name, precision, args, timed):
+    """The runner of method ``name`` trained through ``args.warm`` + ``timed`` method-phase
+    iterations on a subset just large enough; returns (config, batch, runner, timer)."""
     from mmnoisy.utils.tools import build_runner
     config, changes = THROUGHPUT[name]
     warmup = changes.get('warmup', 0)
@@ -422,21 +429,28 @@ def measure_throughput(name, precision, args, report):
                        name='probe', tiny=args.dry_run, batch_cap=args.batch_cap)
     batch = cfg0.train_dataloader.batch_size
     # enough images for the warm + timed iterations in one epoch (RoLR's sampler makes 2 passes)
-    subset = batch * (args.warm + args.timed + 2)
+    subset = batch * (args.warm + timed + 2)
+    run = f'{_slug(name)}_{precision}_{timed}'
     cfg = load_config(config, changes, data_root=args.data_root, subset=subset,
                       warmup=warmup, max_epochs=warmup + 1, tiny=args.dry_run,
                       batch_cap=args.batch_cap, workers=args.workers, amp=precision == 'amp',
-                      work_dir=osp.join(args.work_dir, f'throughput_{_slug(name)}_{precision}'),
-                      name=f'throughput_{_slug(name)}_{precision}')
+                      work_dir=osp.join(args.work_dir, run), name=run)
     _reset_cuda()
     runner = build_runner(cfg)
-    timer = make_iter_timer(args.warm, args.timed)
+    timer = make_iter_timer(args.warm, timed)
     runner.register_hook(timer)
     try:
         runner.train()
-        raise RuntimeError(f'the epoch ended before {args.warm + args.timed} method iterations')
+        raise RuntimeError(f'the epoch ended before {args.warm + timed} method iterations')
     except _Done:
         pass
+    return cfg, batch, runner, timer
+
+
+def measure_throughput(name, precision, args, report):
+    """One method at one precision: train / step / floor / loader rates and memory."""
+    config, changes = THROUGHPUT[name]
+    cfg, batch, runner, timer = run_to_method_phase(name, precision, args, args.timed)
     result = dict(config=config, batch=batch, workers=cfg.train_dataloader.num_workers,
                   train_images_per_s=timer.images / timer.elapsed,
                   loader_wait_share=timer.wait / timer.elapsed,
@@ -451,6 +465,53 @@ def measure_throughput(name, precision, args, report):
     result['train_vs_step'] = result['train_images_per_s'] / result['step_images_per_s']
     result['step_vs_floor'] = result['step_images_per_s'] / result['floor_images_per_s']
     return result
+
+
+# ----------------------------------------------------------------------------- profile
+#: ops that read a device value back on the host (each a wait for the GPU): ``.item()``,
+#: ``int()`` / ``float()`` / ``bool()`` of a tensor, and boolean-mask indexing (its size)
+SYNC_OPS = ('aten::_local_scalar_dense', 'aten::nonzero')
+
+
+def profile_step(name, args, steps=5):
+    """Where a step of method ``name`` (fp32) spends its time: ``torch.profiler`` over
+    ``steps`` ``train_step`` calls on a loaded batch: per step, host and device milliseconds,
+    kernel launches, host reads of device values, and the ops that take the most host and
+    device time."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+    _, batch, runner, timer = run_to_method_phase(name, 'fp32', args, 2)
+    model, wrapper = runner.model, runner.optim_wrapper
+    for _ in range(2):
+        model.train_step(timer.batch, wrapper)
+    _sync()
+    activities = [ProfilerActivity.CPU]
+    if torch.cuda.is_available():
+        activities.append(ProfilerActivity.CUDA)
+    start = time.perf_counter()
+    with profile(activities=activities) as prof:
+        for _ in range(steps):
+            model.train_step(timer.batch, wrapper)
+        _sync()
+    wall = (time.perf_counter() - start) / steps
+    events = prof.key_averages()
+
+    def device_us(e):
+        return getattr(e, 'self_device_time_total', getattr(e, 'self_cuda_time_total', 0))
+
+    def per_step(key):
+        return sum(e.count for e in events if e.key == key) / steps
+
+    def top(key_fn):
+        rows = sorted(events, key=key_fn, reverse=True)[:12]
+        return [dict(op=e.key, calls=e.count / steps, ms=key_fn(e) / 1000 / steps)
+                for e in rows if key_fn(e) > 0]
+    return dict(batch=batch, steps=steps, wall_ms=wall * 1000,
+                host_ms=sum(e.self_cpu_time_total for e in events) / 1000 / steps,
+                device_ms=sum(device_us(e) for e in events) / 1000 / steps,
+                kernel_launches=per_step('cudaLaunchKernel'),
+                host_reads=sum(per_step(k) for k in SYNC_OPS),
+                top_host=top(lambda e: e.self_cpu_time_total), top_device=top(device_us))
 
 
 # ----------------------------------------------------------------------------- smoke
@@ -703,7 +764,7 @@ def _attempt(report, section, key, fn):
         report.set(section, key, result)
         report.log(f'{section} {key}: ' + ', '.join(
             f'{k} {v:.3g}' if isinstance(v, float) else f'{k} {v}' for k, v in result.items()
-            if k not in ('config', 'memory', 'losses')))
+            if k not in ('config', 'memory', 'losses', 'top_host', 'top_device')))
     except Exception as e:  # noqa: BLE001 - one failure must not end the pack
         report.set(section, key, dict(error=f'{type(e).__name__}: {e}',
                                       traceback=traceback.format_exc(limit=-12)))
@@ -727,6 +788,14 @@ def summary(report):
         lines.append(f"{key:22s} {r['train_images_per_s']:6.0f} {r['step_images_per_s']:7.0f} "
                      f"{r['floor_images_per_s']:7.0f} {loader:>21s} "
                      f"{r['loader_wait_share']:5.2f} {mem:>8}")
+    for name, r in d['profile'].items():
+        if 'error' in r:
+            lines.append(f'profile {name}: ERROR {r["error"][:80]}')
+            continue
+        lines.append(f"profile {name} (per step): wall {r['wall_ms']:.1f} ms, host "
+                     f"{r['host_ms']:.1f} ms, device {r['device_ms']:.1f} ms, "
+                     f"{r['kernel_launches']:.0f} kernel launches, {r['host_reads']:.0f} host "
+                     'reads of device values')
     bad = [k for k, r in d['smoke'].items() if 'error' in r or not r.get('finite')]
     lines.append(f"smoke: {len(d['smoke']) - len(bad)} of {len(d['smoke'])} learners ran with "
                  f"finite losses{'; failed: ' + ', '.join(bad) if bad else ''}")
@@ -766,12 +835,11 @@ def parse_args(argv=None):
     p.add_argument('--acc-workers', type=int, default=8,
                    help='data loader workers of the accuracy runs (configs: 2)')
     p.add_argument('--acc-max-epochs', type=int, default=300)
-    p.add_argument('--steps', nargs='+', default=['throughput', 'smoke', 'accuracy'],
-                   choices=['throughput', 'smoke', 'accuracy'])
+    p.add_argument('--steps', nargs='+', default=list(STEPS), choices=list(STEPS))
     p.add_argument('--precisions', nargs='+', default=['fp32', 'amp'], choices=['fp32', 'amp'],
                    help='of the throughput step (AMP only where CUDA is)')
     p.add_argument('--methods', nargs='+', help='only these methods (every step)')
-    for step, table in (('throughput', THROUGHPUT), ('smoke', SMOKE), ('accuracy', ACCURACY)):
+    for step, table in STEPS.items():
         p.add_argument(f'--{step}-methods', nargs='+', choices=list(table),
                        help=f'only these methods in the {step} step')
     args = p.parse_args(argv)
@@ -800,8 +868,7 @@ def main(argv=None):
     args.work_dir = args.work_dir or osp.join(tmp, 'work_dirs')
     args.data_root = args.data_root or osp.join(tmp, 'cifar10')
     report = Report(args.out, environment(args))
-    report.log(json.dumps({k: v for k, v in report.data.items()
-                           if k not in ('throughput', 'smoke', 'accuracy')}))
+    report.log(json.dumps({k: v for k, v in report.data.items() if k not in STEPS}))
     build_data(args, report)
     def keep(step, table):
         chosen = getattr(args, f'{step}_methods') or args.methods
@@ -817,6 +884,12 @@ def main(argv=None):
                     continue
                 _attempt(report, 'throughput', f'{name} {precision}',
                          lambda: measure_throughput(name, precision, args, report))
+    if 'profile' in args.steps:
+        for name in keep('profile', PROFILE):
+            if report.elapsed() > 0.5 * args.budget_s:
+                report.log(f'profile {name}: skipped (time budget)')
+                continue
+            _attempt(report, 'profile', name, lambda: profile_step(name, args))
     if 'smoke' in args.steps:
         for name in keep('smoke', SMOKE):
             if report.elapsed() > 0.55 * args.budget_s:
