@@ -387,3 +387,11 @@ def test_rolr_two_passes_per_epoch(tmp_path):
                     'model.warmup_epochs=1', 'default_hooks.logger.interval=1')
     log = proc.stdout + proc.stderr
     assert 'Epoch(train) [2][43/43]' in log and 'Epoch(train) [2][44/' not in log, log[-2000:]
+
+
+def test_take_rows_is_boolean_indexing():
+    from mmnoisy.models.learners.co_training import take_rows
+    x = torch.arange(12.).view(6, 2)
+    for mask in ([1, 0, 1, 1, 0, 0], [0] * 6, [1] * 6):
+        mask = torch.tensor(mask, dtype=torch.bool)
+        assert torch.equal(take_rows(x, mask), x[mask])

@@ -34,6 +34,13 @@ from mmnoisy.registry import MODELS
 NETWORKS = ('net1', 'net2')
 
 
+def take_rows(x, mask):
+    """The rows of ``x`` where the host (CPU) bool ``mask`` is true, in order, as ``x[mask]``
+    gives them: the indices are found on the host, so a GPU ``x`` is not waited for (indexing
+    with a device mask reads its count back from the GPU, a sync per call)."""
+    return x.index_select(0, mask.nonzero().squeeze(1).to(x.device))
+
+
 def option_dict(value, known, what):
     """A copy of the option dict ``value`` after refusing keys outside ``known`` (an option
     the learner would otherwise ignore)."""

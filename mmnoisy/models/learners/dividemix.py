@@ -6,7 +6,7 @@ from mmnoisy.models.losses import (CCL_GROUPS, ccl_losses, linear_rampup, mixmat
                                    mixmatch_losses, mixup, refurbish, sharpen,
                                    uniform_prior_penalty)
 from mmnoisy.registry import MODELS
-from .co_training import CoTrainingLearner
+from .co_training import CoTrainingLearner, take_rows
 
 
 @MODELS.register_module()
@@ -63,8 +63,9 @@ class DivideMix(CoTrainingLearner):
         log = {}
         for name in self.networks:
             net, wrapper = getattr(self, name), optim_wrapper[name]
-            w = self.trust(name, sample_idx, x1.device)
-            lab = w > self.p_threshold
+            w = self.trust(name, sample_idx, 'cpu')
+            lab = w > self.p_threshold  # on the host: the masks cost no GPU sync
+            w = w.to(x1.device)
             px, pu = self.co_guess(name, views, lab, onehot, w)
             mixed_x, mixed_t, nx, _, _ = self.mix(views[0], views[1], lab, px, pu)
             if self.ccl is not None:
@@ -98,9 +99,9 @@ class DivideMix(CoTrainingLearner):
     record_hint = 'signals=dict(loss=1)'
 
     def selection(self, name, sample_idx, device):
-        """(labelled mask, label weights) of the batch for network ``name`` from the tables a
-        selection hook (``selection_hook``) computes each epoch: ``selected_tables`` and
-        ``trust_tables``."""
+        """(labelled mask on the host, label weights on ``device``) of the batch for network
+        ``name`` from the tables a selection hook (``selection_hook``) computes each epoch:
+        ``selected_tables`` and ``trust_tables``."""
         table = self.selected_tables.get(name)
         if table is None:
             raise RuntimeError(
@@ -108,7 +109,7 @@ class DivideMix(CoTrainingLearner):
                 f"{self.epoch + 1}, but none was computed: add SampleRecordHook(pipeline='test', "
                 f"{self.record_hint}) and {self.selection_hook}(begin_epoch='warmup') to "
                 'custom_hooks')
-        return table[sample_idx.cpu()].to(device), self.trust(name, sample_idx, device)
+        return table[sample_idx.cpu()], self.trust(name, sample_idx, device)
 
     def lambda_u_now(self):
         """lambda_u times its linear ramp over ``rampup_length`` epochs after warm-up."""
@@ -118,20 +119,22 @@ class DivideMix(CoTrainingLearner):
     @torch.no_grad()
     def co_guess(self, name, views, lab, onehot, w):
         """Sharpened targets from the two weak views ``views[0]``, ``views[1]``: label
-        co-refinement w * y + (1 - w) * own prediction for the labelled rows ``lab``, and
-        co-guessing (own and peer's predictions) for the others. The own network runs in
-        train mode, the peer in eval mode (authors' code)."""
+        co-refinement w * y + (1 - w) * own prediction for the labelled rows ``lab`` (a host
+        mask), and co-guessing (own and peer's predictions) for the others. The own network
+        runs in train mode, the peer in eval mode (authors' code)."""
         x1, x2 = views[0], views[1]
         unl = ~lab
         own1, own2 = getattr(self, name)(torch.cat([x1, x2]), mode='tensor').softmax(1).chunk(2)
         if unl.any():
             peer1, peer2 = self.eval_forward(self.peer_of(name), torch.cat(
-                [x1[unl], x2[unl]])).softmax(1).chunk(2)
+                [take_rows(x1, unl), take_rows(x2, unl)])).softmax(1).chunk(2)
         else:
-            peer1 = peer2 = own1[unl]
-        px = sharpen(refurbish(onehot[lab], w[lab], (own1[lab] + own2[lab]) / 2),
+            peer1 = peer2 = take_rows(own1, unl)
+        px = sharpen(refurbish(take_rows(onehot, lab), take_rows(w, lab),
+                               (take_rows(own1, lab) + take_rows(own2, lab)) / 2),
                      self.temperature)
-        pu = sharpen((own1[unl] + own2[unl] + peer1 + peer2) / 4, self.temperature)
+        pu = sharpen((take_rows(own1, unl) + take_rows(own2, unl) + peer1 + peer2) / 4,
+                     self.temperature)
         return px, pu
 
     def mix(self, xa, xb, lab, px, pu, extra=None):
@@ -141,7 +144,8 @@ class DivideMix(CoTrainingLearner):
         unmixed targets, permutation)."""
         unl = ~lab
         ex, et = extra if extra is not None else (xa[:0], px[:0])
-        all_x = torch.cat([xa[lab], xb[lab], ex, xa[unl], xb[unl]])
+        all_x = torch.cat([take_rows(xa, lab), take_rows(xb, lab), ex, take_rows(xa, unl),
+                           take_rows(xb, unl)])
         all_t = torch.cat([px, px, et, pu, pu])
         lam = mixmatch_lambda(self.alpha, self.rng())
         perm = torch.randperm(len(all_x), generator=self.torch_generator('cpu')).to(

@@ -12,7 +12,7 @@ from mmnoisy.engine.utils import unwrap
 from mmnoisy.models.losses import mixmatch_losses, simclr_loss, uniform_prior_penalty
 from mmnoisy.registry import MODELS
 from mmnoisy.selection.hmw import class_distances, mixup_hm_weights
-from .co_training import option_dict
+from .co_training import option_dict, take_rows
 from .dividemix import DivideMix
 
 HMW_KEYS = ('alpha', 'beta', 'topk', 'use_aum', 'use_tkum', 'hyperspherical')
@@ -92,8 +92,8 @@ class UNICON(DivideMix):
             mixed_x, mixed_t, nx, all_t, perm = self.mix(views[2], views[3], lab, px, pu)
             m, nu = len(mixed_x), int(unl.sum())
             with wrapper.optim_context(net):
-                feats, logits, proj = net(torch.cat([mixed_x, views[2][unl], views[3][unl]]),
-                                          mode='proj')
+                feats, logits, proj = net(torch.cat([mixed_x, take_rows(views[2], unl),
+                                                     take_rows(views[3], unl)]), mode='proj')
                 logits_mix = logits[:m]
                 weights = self.mixup_weights(net, feats[:m], logits_mix, all_t, perm)
                 lx, lu = mixmatch_losses(logits_mix, mixed_t, nx, weights)

@@ -13,7 +13,7 @@ import torch
 from mmnoisy.models.losses import (mixmatch_lambda, mixmatch_losses, scan_loss,
                                    uniform_prior_penalty)
 from mmnoisy.registry import MODELS
-from .co_training import option_dict
+from .co_training import option_dict, take_rows
 from .dividemix import DivideMix
 
 SCAN_KEYS = ('neighbours', 'entropy_weight', 'weight', 'noise_rate')
@@ -88,11 +88,12 @@ class VRLVMix(DivideMix):
         for name in self.networks:
             net, wrapper = getattr(self, name), optim_wrapper[name]
             lab, w = self.selection(name, sample_idx, device)
-            extra, pair_labels = self.pair_rows(name, views[0], idx, lab.cpu(), device)
+            extra, pair_labels = self.pair_rows(name, views[0], idx, lab, device)
             px, pu = self.co_guess(name, views, lab, onehot, w)
             mixed_x, mixed_t, nx, _, _ = self.mix(views[0], views[1], lab, px, pu, extra)
             m = len(mixed_x)
-            weights = self.row_weights(name, labels[lab], pair_labels, m - nx, device)
+            weights = self.row_weights(name, take_rows(labels, lab), pair_labels, m - nx,
+                                       device)
             scan_in = self.scan_rows(name, views[0], idx, device)
             with wrapper.optim_context(net):
                 inputs = torch.cat([mixed_x] + list(scan_in)) if scan_in else mixed_x
@@ -132,7 +133,7 @@ class VRLVMix(DivideMix):
             return None, torch.zeros(0, dtype=torch.long, device=device)
         anchors = self.fetch(partner[has].numpy(), device)
         lam = mixmatch_lambda(self.alpha, np.random.default_rng([self.seed, self._iter, 7]))
-        mixed = lam * anchors + (1 - lam) * x[has.to(device)]
+        mixed = lam * anchors + (1 - lam) * take_rows(x, has)
         plabels = self.pair_label_tables[name][idx][has].to(device)
         return (mixed, self.onehot(plabels)), plabels
 
@@ -162,4 +163,4 @@ class VRLVMix(DivideMix):
         noise = torch.rand(nbrs.shape, generator=self.torch_generator('cpu'))
         col = noise.masked_fill(~valid, -1.0).argmax(dim=1)
         chosen = nbrs[torch.arange(len(nbrs)), col][rows]
-        return x[rows.to(device)], self.fetch(chosen.numpy(), device)
+        return take_rows(x, rows), self.fetch(chosen.numpy(), device)
