@@ -17,7 +17,7 @@ Four steps, each run through the same code as ``tools/train.py`` (the published 
    - peak GPU memory of the training loop.
 2. profile: where a step of DivideMix (and of CE, for reference) spends its time, from
    ``torch.profiler`` over 5 steps on a loaded batch: host and device milliseconds, kernel
-   launches, host reads of device values (each a wait for the GPU), the costliest ops.
+   launches, waits of the host for the GPU, the costliest ops.
 3. smoke: one warm-up and one method iteration of every learner (CE, SCE, GCE, HMW on each,
    Co-teaching, DivideMix, DivideMix + NegScale, DivideMix + CCL's terms, UNICON, UNICON + HMW,
    RoLR, RoLR + NegScale, CCL, VRLVMix, DynaCor with its detection, DDyna-S), with AMP on a GPU;
@@ -468,16 +468,16 @@ def measure_throughput(name, precision, args, report):
 
 
 # ----------------------------------------------------------------------------- profile
-#: ops that read a device value back on the host (each a wait for the GPU): ``.item()``,
-#: ``int()`` / ``float()`` / ``bool()`` of a tensor, and boolean-mask indexing (its size)
-SYNC_OPS = ('aten::_local_scalar_dense', 'aten::nonzero')
+#: the host waiting for the GPU (``.item()``, ``int()`` / ``bool()`` of a device tensor,
+#: indexing with a device mask, a copy to the host); none without a GPU
+SYNC_CALLS = ('cudaStreamSynchronize', 'cudaDeviceSynchronize', 'cudaEventSynchronize')
 
 
 def profile_step(name, args, steps=5):
     """Where a step of method ``name`` (fp32) spends its time: ``torch.profiler`` over
     ``steps`` ``train_step`` calls on a loaded batch: per step, host and device milliseconds,
-    kernel launches, host reads of device values, and the ops that take the most host and
-    device time."""
+    kernel launches, waits of the host for the GPU, scalar reads and mask-to-index calls (on
+    any device), and the ops that take the most host and device time."""
     import torch
     from torch.profiler import ProfilerActivity, profile
     _, batch, runner, timer = run_to_method_phase(name, 'fp32', args, 2)
@@ -510,7 +510,9 @@ def profile_step(name, args, steps=5):
                 host_ms=sum(e.self_cpu_time_total for e in events) / 1000 / steps,
                 device_ms=sum(device_us(e) for e in events) / 1000 / steps,
                 kernel_launches=per_step('cudaLaunchKernel'),
-                host_reads=sum(per_step(k) for k in SYNC_OPS),
+                device_syncs=sum(per_step(k) for k in SYNC_CALLS),
+                scalar_reads=per_step('aten::_local_scalar_dense'),
+                nonzero_calls=per_step('aten::nonzero'),
                 top_host=top(lambda e: e.self_cpu_time_total), top_device=top(device_us))
 
 
@@ -794,8 +796,9 @@ def summary(report):
             continue
         lines.append(f"profile {name} (per step): wall {r['wall_ms']:.1f} ms, host "
                      f"{r['host_ms']:.1f} ms, device {r['device_ms']:.1f} ms, "
-                     f"{r['kernel_launches']:.0f} kernel launches, {r['host_reads']:.0f} host "
-                     'reads of device values')
+                     f"{r['kernel_launches']:.0f} kernel launches, {r['device_syncs']:.0f} "
+                     f"waits for the GPU, {r['scalar_reads']:.0f} scalar reads, "
+                     f"{r['nonzero_calls']:.0f} nonzero")
     bad = [k for k, r in d['smoke'].items() if 'error' in r or not r.get('finite')]
     lines.append(f"smoke: {len(d['smoke']) - len(bad)} of {len(d['smoke'])} learners ran with "
                  f"finite losses{'; failed: ' + ', '.join(bad) if bad else ''}")
