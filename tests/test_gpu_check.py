@@ -37,7 +37,9 @@ def test_dry_run_runs_every_step(tmp_path):
         assert r['wall_ms'] > 0 and r['host_ms'] > 0 and r['top_host'], name
         # no GPU in the dry run: no kernels, no waits for one
         assert r['kernel_launches'] == r['device_ms'] == r['device_syncs'] == 0
+        assert r['sync_counted'] is False
     assert prof['CE']['nonzero_calls'] == 0 and prof['DivideMix']['nonzero_calls'] > 0
+    assert prof['CE']['scalar_reads'] == 0  # the probe's read is not counted
     # one batch of training images per epoch: one warm-up and one method epoch (VRLVMix: 3
     # warm-up epochs); two batches where RoLR's sampler makes two passes or DynaCor adds copies
     assert sorted(report['smoke']) == sorted(gpu_check.SMOKE)

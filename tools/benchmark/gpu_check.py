@@ -486,12 +486,16 @@ def profile_step(name, args, steps=5):
         model.train_step(timer.batch, wrapper)
     _sync()
     activities = [ProfilerActivity.CPU]
-    if torch.cuda.is_available():
+    cuda = torch.cuda.is_available()
+    if cuda:
         activities.append(ProfilerActivity.CUDA)
+    # one known wait per step (a scalar read after it) shows that the waits are counted
+    probe = torch.zeros(1, device=next(model.parameters()).device)
     start = time.perf_counter()
     with profile(activities=activities) as prof:
         for _ in range(steps):
             model.train_step(timer.batch, wrapper)
+            probe.item()
         _sync()
     wall = (time.perf_counter() - start) / steps
     events = prof.key_averages()
@@ -510,8 +514,10 @@ def profile_step(name, args, steps=5):
                 host_ms=sum(e.self_cpu_time_total for e in events) / 1000 / steps,
                 device_ms=sum(device_us(e) for e in events) / 1000 / steps,
                 kernel_launches=per_step('cudaLaunchKernel'),
-                device_syncs=sum(per_step(k) for k in SYNC_CALLS),
-                scalar_reads=per_step('aten::_local_scalar_dense'),
+                # less the probe's; sync_counted: whether the probe's waits were seen
+                device_syncs=sum(per_step(k) for k in SYNC_CALLS) - (1 if cuda else 0),
+                sync_counted=bool(cuda and sum(per_step(k) for k in SYNC_CALLS) >= 1),
+                scalar_reads=per_step('aten::_local_scalar_dense') - 1,
                 nonzero_calls=per_step('aten::nonzero'),
                 top_host=top(lambda e: e.self_cpu_time_total), top_device=top(device_us))
 
@@ -797,7 +803,8 @@ def summary(report):
         lines.append(f"profile {name} (per step): wall {r['wall_ms']:.1f} ms, host "
                      f"{r['host_ms']:.1f} ms, device {r['device_ms']:.1f} ms, "
                      f"{r['kernel_launches']:.0f} kernel launches, {r['device_syncs']:.0f} "
-                     f"waits for the GPU, {r['scalar_reads']:.0f} scalar reads, "
+                     f"waits for the GPU{'' if r['sync_counted'] else ' (not counted here)'}, "
+                     f"{r['scalar_reads']:.0f} scalar reads, "
                      f"{r['nonzero_calls']:.0f} nonzero")
     bad = [k for k, r in d['smoke'].items() if 'error' in r or not r.get('finite')]
     lines.append(f"smoke: {len(d['smoke']) - len(bad)} of {len(d['smoke'])} learners ran with "
