@@ -109,17 +109,19 @@ def _load(name, table, **kwargs):
 
 
 def test_load_config_changes():
-    cfg = _load('VRLVMix', gpu_check.THROUGHPUT, subset=100, warmup=0, max_epochs=4)
+    cfg = _load('VRLVMix', gpu_check.THROUGHPUT, subset_batches=2, warmup=0, max_epochs=4)
     assert cfg.model.warmup_epochs == 3  # the method's own warm-up wins
     hooks = {h['type']: h for h in cfg.custom_hooks}
     assert hooks['VRLVSelectionHook']['tau'] == 2
     assert hooks['SampleRecordHook']['signals'] == dict(loss=3, pred=3, feature=1)
     inner = cfg.train_dataloader.dataset.dataset
-    assert (inner.data_root, inner.indices) == ('/data', 100)
+    assert (inner.data_root, inner.indices) == ('/data', 2 * 128)  # two batches of 128
     assert cfg.val_cfg is None and cfg.train_cfg.max_epochs == 4
     assert cfg.train_dataloader.persistent_workers is False
 
-    cfg = _load('DynaCor', gpu_check.THROUGHPUT, tiny=True, batch_cap=16)
+    cfg = _load('DynaCor', gpu_check.THROUGHPUT, tiny=True, batch_cap=16, subset_batches=3)
+    inner = gpu_check.noisy_dataset(cfg.train_dataloader.dataset).dataset
+    assert inner.indices == 3 * 16  # batches of the capped size
     assert 'NoisyLabelDetectionHook' not in {h['type'] for h in cfg.custom_hooks}
     assert gpu_check.noisy_dataset(cfg.train_dataloader.dataset).noise.rate == 0.5
     assert cfg.model.backbone.type == 'SmallCNN'

@@ -42,6 +42,7 @@ and on a CPU, the same code path on tiny data and tiny networks (what CI runs)::
 """
 import argparse
 import copy
+import functools
 import gc
 import json
 import os
@@ -200,11 +201,12 @@ def as_cifar10(cfg):
     _walk(cfg._cfg_dict, swap)
 
 
-def load_config(config, changes, *, data_root, work_dir, name, subset=None, warmup=None,
+def load_config(config, changes, *, data_root, work_dir, name, subset_batches=None, warmup=None,
                 max_epochs=1, validate=False, workers=None, batch_cap=None, tiny=False,
                 amp=False, log_level='WARNING'):
     """The published ``config`` as ``tools/train.py`` would run it, changed for one
-    measurement: data under ``data_root`` (the first ``subset`` training images), warm-ups of
+    measurement: data under ``data_root`` (the first ``subset_batches`` training batches'
+    worth of images, after ``batch_cap``), warm-ups of
     the learner and its hooks set to ``warmup``, ``max_epochs``, no checkpoints, validation
     only with ``validate``; ``changes`` of the method (see THROUGHPUT)."""
     from mmengine.config import Config
@@ -221,8 +223,6 @@ def load_config(config, changes, *, data_root, work_dir, name, subset=None, warm
         noisy.noise.rate = changes['rate']
     inner = noisy.dataset
     inner.data_root = data_root
-    if subset is not None:
-        inner.indices = int(subset)
     for loader in ('val_dataloader', 'test_dataloader'):
         if cfg.get(loader) is not None:
             cfg[loader].dataset.data_root = data_root
@@ -232,6 +232,8 @@ def load_config(config, changes, *, data_root, work_dir, name, subset=None, warm
         cfg.train_dataloader.num_workers = workers
     if batch_cap is not None:
         cfg.train_dataloader.batch_size = min(cfg.train_dataloader.batch_size, batch_cap)
+    if subset_batches is not None:
+        inner.indices = cfg.train_dataloader.batch_size * int(subset_batches)
     cfg.train_cfg.max_epochs = max_epochs
     cfg.train_cfg.val_begin, cfg.train_cfg.val_interval = 1, 1
     warmup = changes.get('warmup', warmup)
@@ -387,7 +389,7 @@ def loader_rate(loader, warm, timed, workers=None):
     return rate
 
 
-def loader_rates(config, changes, batch, args):
+def loader_rates(config, changes, args):
     """images/s of the method's training loader alone, over enough images for the largest
     worker count, with the config's workers, 8 and one per CPU core."""
     from mmnoisy.engine import NoisyRunner
@@ -396,7 +398,8 @@ def loader_rates(config, changes, batch, args):
                       workers=args.workers)
     counts = sorted({cfg.train_dataloader.num_workers, min(8, os.cpu_count()), os.cpu_count()})
     most = loader_batches(max(counts), args.timed, args.per_worker)
-    noisy_dataset(cfg.train_dataloader.dataset).dataset.indices = batch * (most + 3)
+    noisy_dataset(cfg.train_dataloader.dataset).dataset.indices = \
+        cfg.train_dataloader.batch_size * (most + 3)
     loader = NoisyRunner.build_dataloader(cfg.train_dataloader, seed=0)
     rates = {str(w): loader_rate(loader, 2, loader_batches(w, args.timed, args.per_worker), w)
              for w in counts}
@@ -425,16 +428,14 @@ def run_to_method_phase(name, precision, args, timed):
     from mmnoisy.utils.tools import build_runner
     config, changes = THROUGHPUT[name]
     warmup = changes.get('warmup', 0)
-    cfg0 = load_config(config, changes, data_root=args.data_root, work_dir='/dev/null',
-                       name='probe', tiny=args.dry_run, batch_cap=args.batch_cap)
-    batch = cfg0.train_dataloader.batch_size
-    # enough images for the warm + timed iterations in one epoch (RoLR's sampler makes 2 passes)
-    subset = batch * (args.warm + timed + 2)
     run = f'{_slug(name)}_{precision}_{timed}'
-    cfg = load_config(config, changes, data_root=args.data_root, subset=subset,
-                      warmup=warmup, max_epochs=warmup + 1, tiny=args.dry_run,
+    # enough images for the warm + timed iterations in one epoch (RoLR's sampler makes 2 passes)
+    cfg = load_config(config, changes, data_root=args.data_root,
+                      subset_batches=args.warm + timed + 2, warmup=warmup,
+                      max_epochs=warmup + 1, tiny=args.dry_run,
                       batch_cap=args.batch_cap, workers=args.workers, amp=precision == 'amp',
                       work_dir=osp.join(args.work_dir, run), name=run)
+    batch = cfg.train_dataloader.batch_size
     _reset_cuda()
     runner = build_runner(cfg)
     timer = make_iter_timer(args.warm, timed)
@@ -447,7 +448,7 @@ def run_to_method_phase(name, precision, args, timed):
     return cfg, batch, runner, timer
 
 
-def measure_throughput(name, precision, args, report):
+def measure_throughput(name, precision, args):
     """One method at one precision: train / step / floor / loader rates and memory."""
     config, changes = THROUGHPUT[name]
     cfg, batch, runner, timer = run_to_method_phase(name, precision, args, args.timed)
@@ -461,7 +462,7 @@ def measure_throughput(name, precision, args, report):
     result['floor_images_per_s'] = floor_rate(model, wrapper, batch, 2, args.timed)
     del runner
     if precision == 'fp32':
-        result['loader'] = loader_rates(config, changes, batch, args)
+        result['loader'] = loader_rates(config, changes, args)
     result['train_vs_step'] = result['train_images_per_s'] / result['step_images_per_s']
     result['step_vs_floor'] = result['step_images_per_s'] / result['floor_images_per_s']
     return result
@@ -529,14 +530,12 @@ def run_smoke(name, args):
 
     from mmnoisy.utils.tools import build_runner
     config, changes = SMOKE[name]
-    cfg0 = load_config(config, changes, data_root=args.data_root, work_dir='/dev/null',
-                       name='probe', tiny=args.dry_run, batch_cap=args.batch_cap)
-    batch = cfg0.train_dataloader.batch_size
     warmup = changes.get('warmup', 1)
-    cfg = load_config(config, changes, data_root=args.data_root, subset=batch, warmup=warmup,
+    cfg = load_config(config, changes, data_root=args.data_root, subset_batches=1, warmup=warmup,
                       max_epochs=warmup + 1, tiny=args.dry_run, batch_cap=args.batch_cap,
                       workers=args.workers, amp=args.amp, name=f'smoke_{_slug(name)}',
                       work_dir=osp.join(args.work_dir, f'smoke_{_slug(name)}'))
+    batch = cfg.train_dataloader.batch_size
     _reset_cuda()
     runner = build_runner(cfg)
     start = time.perf_counter()
@@ -886,26 +885,25 @@ def main(argv=None):
     precisions = [p for p in args.precisions if args.amp or p == 'fp32']
     if not args.amp:
         report.data['amp'] = 'skipped: AMP needs CUDA (mmengine AmpOptimWrapper)'
-    if 'throughput' in args.steps:
-        for precision in precisions:  # every method in fp32 first
-            for name in keep('throughput', THROUGHPUT):
-                if report.elapsed() > 0.45 * args.budget_s:
-                    report.log(f'throughput {name} {precision}: skipped (time budget)')
-                    continue
-                _attempt(report, 'throughput', f'{name} {precision}',
-                         lambda: measure_throughput(name, precision, args, report))
-    if 'profile' in args.steps:
-        for name in keep('profile', PROFILE):
-            if report.elapsed() > 0.5 * args.budget_s:
-                report.log(f'profile {name}: skipped (time budget)')
+    # each step starts no measurement once this share of the budget is spent
+    jobs = {
+        'throughput': (0.45, [(f'{name} {precision}',  # every method in fp32 first
+                               functools.partial(measure_throughput, name, precision, args))
+                              for precision in precisions
+                              for name in keep('throughput', THROUGHPUT)]),
+        'profile': (0.5, [(name, functools.partial(profile_step, name, args))
+                          for name in keep('profile', PROFILE)]),
+        'smoke': (0.55, [(name, functools.partial(run_smoke, name, args))
+                         for name in keep('smoke', SMOKE)]),
+    }
+    for step, (share, measurements) in jobs.items():
+        if step not in args.steps:
+            continue
+        for key, measure in measurements:
+            if report.elapsed() > share * args.budget_s:
+                report.log(f'{step} {key}: skipped (time budget)')
                 continue
-            _attempt(report, 'profile', name, lambda: profile_step(name, args))
-    if 'smoke' in args.steps:
-        for name in keep('smoke', SMOKE):
-            if report.elapsed() > 0.55 * args.budget_s:
-                report.log(f'smoke {name}: skipped (time budget)')
-                continue
-            _attempt(report, 'smoke', name, lambda: run_smoke(name, args))
+            _attempt(report, step, key, measure)
     if 'accuracy' in args.steps:
         names = keep('accuracy', ACCURACY)
         end = report.start + args.budget_s - 10
