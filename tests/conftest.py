@@ -101,6 +101,17 @@ def dist_train(config, work_dir, *cfg_options):
     return log
 
 
+def dist_train_ranks_agree(config, work_dir, epochs=3):
+    """``dist_train`` of a co-training config with RANK_CHECK_HOOKS (1 warm-up epoch): checks
+    that both networks and the confidence tables ended equal on both ranks; returns the log."""
+    log = dist_train(config, work_dir, f'train_cfg.max_epochs={epochs}', 'model.warmup_epochs=1',
+                     f'param_scheduler.T_max={epochs}')
+    for rank in (0, 1):
+        text = (work_dir / f'rank_check_{rank}.txt').read_text()
+        assert text.strip() == 'net1 equal\nnet2 equal\ntrust equal', text
+    return log
+
+
 def resume_matches(cfg, killed, tmp_path, opts, last_epoch):
     """Run ``killed`` (``cfg`` plus tests.kill_hook's KillAfterEpoch) in tmp_path/b, resume it
     with ``cfg`` and check that its final weights equal those of the uninterrupted run already

@@ -18,7 +18,7 @@ from mmnoisy.registry import MODELS, TRANSFORMS
 from mmnoisy.selection.hmw import mixup_hm_weights
 from mmnoisy.selection.unicon import (jsd_to_label, label_weights, selection_ratio,
                                       uniform_selection, unicon_select)
-from tests.conftest import ROOT, dist_train, resume_matches, run_tool
+from tests.conftest import ROOT, dist_train_ranks_agree, resume_matches, run_tool
 from tests.test_co_training import NETWORK, batch, params
 from tests.test_co_training import build as build_learner
 
@@ -232,7 +232,7 @@ def test_unicon_hmw_end_to_end_and_resume(tmp_path):
     hooks = ("custom_hooks = [dict(type='CoTrainingHook'),\n"
              "  dict(type='SampleRecordHook', mode='pass', begin_epoch='warmup',\n"
              "       pipeline='test', signals=dict(prob=1)),\n"
-             "  dict(type='UniconSelectionHook', begin_epoch='warmup')")
+             "  dict(type='UniconSelectionHook', log_base='e', begin_epoch='warmup')")
     killed = tmp_path / 'killed.py'
     killed.write_text(f"_base_ = ['{cfg}']\ncustom_imports = dict(imports=['tests.kill_hook'])\n"
                       + hooks + ",\n  dict(type='KillAfterEpoch', epoch=2)]\n")
@@ -282,9 +282,5 @@ def test_unicon_distributed_two_cpu_processes(tmp_path):
                    "       pipeline='test', signals=dict(prob=1)),\n"
                    "  dict(type='UniconSelectionHook', begin_epoch='warmup'),\n"
                    "  dict(type='RankCheckHook')]\n")
-    log = dist_train(cfg, tmp_path, 'train_cfg.max_epochs=3', 'model.warmup_epochs=1',
-                     'param_scheduler.T_max=3')
-    for rank in (0, 1):
-        text = (tmp_path / f'rank_check_{rank}.txt').read_text()
-        assert text.strip() == 'net1 equal\nnet2 equal\ntrust equal', text
+    log = dist_train_ranks_agree(cfg, tmp_path)
     assert 'selection epoch 3 both (UNICON JSD of net1+net2)' in log

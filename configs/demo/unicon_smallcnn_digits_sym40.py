@@ -9,12 +9,15 @@ weak_weak_strong_strong_pipeline = [
          transforms=[{{_base_.weak_pipeline}}, {{_base_.strong_pipeline}}]),
     dict(type='PackNoisyInputs'),
 ]
-train_dataloader = dict(dataset=dict(dataset=dict(pipeline=weak_weak_strong_strong_pipeline)))
+train_dataloader = dict(
+    batch_sampler=dict(type='CoTrainingBatchSampler', unlabelled_batch_size='unicon',
+                       warmup_batch_size=128, drop_last=True),
+    dataset=dict(dataset=dict(pipeline=weak_weak_strong_strong_pipeline)))
 custom_hooks = [
     dict(type='CoTrainingHook'),
     dict(type='SampleRecordHook', mode='pass', pipeline='test', begin_epoch='warmup',
          signals=dict(prob=1)),
-    dict(type='UniconSelectionHook', d_u=0.7, tau=5, begin_epoch='warmup'),
+    dict(type='UniconSelectionHook', d_u=0.7, tau=5, log_base='e', begin_epoch='warmup'),
 ]
 # the projector is idle in warm-up (and when a batch has < 2 unlabelled samples): DDP must
 # allow parameters without gradient there (they then keep their values, as in the authors' code)

@@ -10,8 +10,15 @@ _base_ = [
 ]
 model = dict(_delete_=True, type='DivideMix', network={{_base_.model}}, warmup_epochs=10,
              p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0)
+# The authors' batching (Train_cifar.py): net1 trains an epoch, then net2, each on its own
+# shuffles; an epoch of a network is its labelled set once in batches of 64, each with 64
+# unlabelled samples; warm-up batches of 128 (their warm-up loader, batch_size * 2).
+# order='interleaved' updates both networks every iteration instead; deleting batch_sampler
+# trains both on one shared batch split by the tables (docs/reproduction.md).
 train_dataloader = dict(
     batch_size=64,
+    batch_sampler=dict(type='CoTrainingBatchSampler', warmup_batch_size=128,
+                       order='alternating', drop_last=False),
     dataset=dict(dataset=dict(pipeline={{_base_.weak_weak_pipeline}}),
                  noise=dict(_delete_=True, type='symmetric', rate=0.2, seed=1, include_true_class=True)))
 custom_hooks = [

@@ -21,8 +21,13 @@ model = dict(_delete_=True, type='UNICON', network=network, warmup_epochs=10,
              warmup_neg_entropy=False, temperature=0.5, alpha=4.0, lambda_u=30.0,
              lambda_c=0.025, contrast_temperature=0.05)
 optim_wrapper = dict(constructor='CoTrainingOptimWrapperConstructor')
+# The authors' batching (UNICON's dataloader_cifar.py): net1's epoch, then net2's; labelled
+# batches of 64 (drop_last), unlabelled batches of int(64 / (2 SR)) for selected share SR
+# (drop_last); warm-up batches of 128 (docs/reproduction.md).
 train_dataloader = dict(
     batch_size=64,
+    batch_sampler=dict(type='CoTrainingBatchSampler', unlabelled_batch_size='unicon',
+                       warmup_batch_size=128, order='alternating', drop_last=True),
     dataset=dict(dataset=dict(pipeline={{_base_.weak_weak_autoaugment_pipeline}}),
                  noise=dict(_delete_=True, type='symmetric', rate=0.2, seed=1, include_true_class=True)))
 custom_hooks = [
@@ -30,7 +35,7 @@ custom_hooks = [
     # UNICON's eval pass: both networks' softmax under the test transform
     dict(type='SampleRecordHook', mode='pass', pipeline='test', begin_epoch='warmup',
          signals=dict(prob=1)),
-    dict(type='UniconSelectionHook', d_u=0.7, tau=5, log_base=2, begin_epoch='warmup'),
+    dict(type='UniconSelectionHook', d_u=0.7, tau=5, log_base='e', begin_epoch='warmup'),
 ]
 # the projector is idle in warm-up (and when a batch has < 2 unlabelled samples): DDP must
 # allow parameters without gradient there (they then keep their values, as in the authors' code)

@@ -13,8 +13,14 @@ _base_ = [
 ]
 model = dict(_delete_=True, type='VRLVMix', network={{_base_.model}}, warmup_epochs=10,
              p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0)
+# DivideMix's batching (VRLVMix builds on DivideMix / ScanMix, whose loops train net1 for an
+# epoch, then net2, each on its own labelled and unlabelled loaders): labelled batches of 128
+# (the paper's batch size), as many unlabelled, warm-up batches of 256 (batch_size * 2 as in
+# those codes; VRLVMix's own code is not public). docs/reproduction.md.
 train_dataloader = dict(
     batch_size=128,
+    batch_sampler=dict(type='CoTrainingBatchSampler', warmup_batch_size=256,
+                       order='alternating', drop_last=False),
     dataset=dict(dataset=dict(pipeline={{_base_.weak_weak_pipeline}}),
                  noise=dict(_delete_=True, type='symmetric', rate=0.2, seed=1,
                             include_true_class=True)))

@@ -4,12 +4,12 @@ from .file_list import Animal10N, Clothing1M, ImageNetVal, MiniWebVision
 from .corrupted_copy import (CorruptedCopyDataset, corrupt_image, corrupt_labels,
                              find_corrupted_copies, training_label_info)
 from .noisy_dataset import UNKNOWN, NoisyLabelDataset, find_noisy_dataset
-from .samplers import MultiPassSampler
+from .samplers import CoTrainingBatchSampler, MultiPassSampler, stream_batches
 from .transforms import FixMatchRandAugment, PackNoisyInputs, RandomCutout
 
 __all__ = [
     'CIFAR10', 'CIFAR100', 'CorruptedCopyDataset', 'corrupt_image', 'corrupt_labels',
     'find_corrupted_copies', 'training_label_info', 'Digits', 'Animal10N', 'Clothing1M', 'ImageNetVal', 'MiniWebVision',
-    'MultiPassSampler', 'NoisyLabelDataset', 'find_noisy_dataset', 'UNKNOWN', 'PackNoisyInputs',
+    'CoTrainingBatchSampler', 'MultiPassSampler', 'stream_batches', 'NoisyLabelDataset', 'find_noisy_dataset', 'UNKNOWN', 'PackNoisyInputs',
     'FixMatchRandAugment', 'RandomCutout'
 ]

@@ -17,6 +17,7 @@ import numpy as np
 
 from mmnoisy.datasets.noisy_dataset import UNKNOWN, find_noisy_dataset
 from mmnoisy.registry import DATASETS
+from .samplers import split_stream_index, tag_stream
 
 AUGMENTATIONS = ('border_crop', 'hflip')
 
@@ -62,6 +63,9 @@ class CorruptedCopyDataset:
         crop (int): pixels cut off each side by 'border_crop' (authors: 4 on CIFAR).
         seed (int): fixes which samples are copied and their new labels.
     """
+
+    #: takes the (index, stream) pairs of CoTrainingBatchSampler
+    takes_stream_index = True
 
     def __init__(self, dataset, gamma=0.1, aug='border_crop', crop=4, seed=0,
                  lazy_init=False):
@@ -163,10 +167,11 @@ class CorruptedCopyDataset:
         return info
 
     def __getitem__(self, idx):
+        idx, stream = split_stream_index(idx)
         info = self.get_data_info(idx)
         pipeline = self.pipeline
         if not info['is_copy'] or 'img_path' not in info:
-            return pipeline(info)
+            return tag_stream(pipeline(info), stream)
         # the copy's image is already in memory: skip the loading transform
         for t in pipeline.transforms:
             if type(t).__name__ == 'LoadImageFromFile':
@@ -174,7 +179,7 @@ class CorruptedCopyDataset:
             info = t(info)
             if info is None:
                 return None
-        return info
+        return tag_stream(info, stream)
 
     def __repr__(self):
         return (f'{type(self).__name__}(dataset={type(self.dataset).__name__}, '

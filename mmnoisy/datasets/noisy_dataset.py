@@ -10,6 +10,7 @@ import copy
 import numpy as np
 from mmnoisy.noise import NoiseResult, apply_noise
 from mmnoisy.registry import DATASETS
+from .samplers import split_stream_index, tag_stream
 
 # clean_label / is_noisy of samples whose clean label is unknown (real-world noise)
 UNKNOWN = -1
@@ -34,6 +35,9 @@ class NoisyLabelDataset:
             says (``labels_are_noisy`` attribute, else clean).
         lazy_init (bool): defer loading and corrupting until :meth:`full_init`.
     """
+
+    #: takes the (index, stream) pairs of CoTrainingBatchSampler
+    takes_stream_index = True
 
     def __init__(self, dataset, noise, num_classes=None, labels_are_noisy=None,
                  lazy_init=False):
@@ -149,7 +153,8 @@ class NoisyLabelDataset:
     def __getitem__(self, idx):
         if not self._fully_initialized:
             self.full_init()
-        return self.dataset.pipeline(self.get_data_info(idx))
+        idx, stream = split_stream_index(idx)
+        return tag_stream(self.dataset.pipeline(self.get_data_info(idx)), stream)
 
     def __repr__(self):
         rate = self.noise.noise_rate if self.noise is not None else None

@@ -4,11 +4,14 @@ Before training it checks what would otherwise fail late or silently: one optimi
 network, warm-up shorter than training, enough views from the training pipeline for the
 method, and a GMM confidence hook when the method reads the confidence. Before every
 iteration it tells the learner the epoch, the iteration and the seed (the ramp of lambda_u,
-the forget-rate schedule and the per-iteration random draws depend on them).
+the forget-rate schedule and the per-iteration random draws depend on them). With
+``CoTrainingBatchSampler`` it gives the sampler the learner's labelled sets, which the sampler
+reads when each epoch's iteration begins (after the selection hooks).
 """
 from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
 
+from mmnoisy.datasets.samplers import CoTrainingBatchSampler
 from mmnoisy.engine.utils import built_loop, resolve_begin_epoch, unwrap
 from mmnoisy.registry import HOOKS
 from .gmm_confidence_hook import GMMConfidenceHook
@@ -37,6 +40,7 @@ class CoTrainingHook(Hook):
                              f'each, but optim_wrapper gives {keys}: use optim_wrapper=dict('
                              "constructor='CoTrainingOptimWrapperConstructor', optimizer=...)")
         model.check_views(_num_views(loop.dataloader.dataset))
+        connect_streams(loop.dataloader, model)
         if model.needs_trust:
             kind = model.selection_hook
             gmm = [h for h in runner.hooks if isinstance(h, GMMConfidenceHook) and
@@ -63,6 +67,24 @@ class CoTrainingHook(Hook):
     def before_val_epoch(self, runner):
         model = unwrap(runner.model)
         model.set_progress(runner.epoch, runner.iter, float(runner.epoch), runner.seed)
+
+
+def connect_streams(dataloader, model):
+    """Give a ``CoTrainingBatchSampler`` the learner's labelled sets, after checking that the
+    learner and the dataset take two-stream batches."""
+    sampler = getattr(dataloader, 'batch_sampler', None)
+    if not isinstance(sampler, CoTrainingBatchSampler):
+        return
+    if not getattr(model, 'two_stream', False):
+        raise ValueError(f'CoTrainingBatchSampler draws labelled / unlabelled streams for '
+                         f'DivideMix, UNICON and VRLVMix; {type(model).__name__} trains both '
+                         'networks on one batch: remove train_dataloader.batch_sampler')
+    dataset = dataloader.dataset
+    if not getattr(dataset, 'takes_stream_index', False):
+        raise ValueError('CoTrainingBatchSampler needs the training dataset to be a '
+                         f'NoisyLabelDataset or CorruptedCopyDataset, not '
+                         f'{type(dataset).__name__} (they carry each sample\'s stream)')
+    sampler.labelled_sets = model.labelled_sets
 
 
 def _num_views(dataset):

@@ -4,8 +4,10 @@ Two networks (``net1``, ``net2``; each a :class:`~mmnoisy.models.NoisyClassifier
 optimizer each (``OptimWrapperDict`` from ``CoTrainingOptimWrapperConstructor``). An
 iteration of ``train_step`` runs warm-up (plain CE on the first view; plus the negative
 entropy penalty for asymmetric noise) until ``warmup_epochs``, then the method's step, which
-subclasses implement in :meth:`method_step`. Both networks are updated on the same batch in
-every iteration, first net1 (its peer is net2), then net2 (its peer is the updated net1).
+subclasses implement in :meth:`method_step`. By default both networks are updated on the same
+batch in every iteration, first net1 (its peer is net2), then net2 (its peer is the updated
+net1); DivideMix, UNICON and VRLVMix also take the batches of ``CoTrainingBatchSampler``
+(each network its own labelled and unlabelled streams, the authors' batching).
 
 What is per sample and lives outside the batch (the GMM confidence) is a table indexed by
 ``sample_idx``: ``trust_tables[name]`` holds the table *network ``name`` trains with*, which
@@ -39,6 +41,26 @@ def take_rows(x, mask):
     gives them: the indices are found on the host, so a GPU ``x`` is not waited for (indexing
     with a device mask reads its count back from the GPU, a sync per call)."""
     return x.index_select(0, mask.nonzero().squeeze(1).to(x.device))
+
+
+def stream_codes(samples):
+    """The stream code of each row (a host LongTensor) when the batch comes from
+    ``CoTrainingBatchSampler``, else None."""
+    codes = [s.metainfo.get('stream') for s in samples]
+    if not codes or codes[0] is None:
+        return None
+    if any(c is None for c in codes):
+        raise ValueError('a batch mixes rows with and without a stream code')
+    return torch.as_tensor(codes, dtype=torch.long)
+
+
+def network_rows(streams, name):
+    """Host mask of the rows of network ``name`` in a two-stream batch (codes 2k and 2k + 1
+    for network k), or None (every row) without streams."""
+    if streams is None:
+        return None
+    k = NETWORKS.index(name)
+    return (streams == 2 * k) | (streams == 2 * k + 1)
 
 
 def option_dict(value, known, what):
@@ -77,6 +99,8 @@ class CoTrainingLearner(BaseModel):
     needs_trust = True
     #: the hook (class name) that computes them; CoTrainingHook checks that one is there
     selection_hook = 'GMMConfidenceHook'
+    #: whether the learner takes labelled / unlabelled streams (CoTrainingBatchSampler)
+    two_stream = False
 
     def __init__(self, network=None, networks=None, warmup_epochs=0, warmup_neg_entropy=False,
                  test_mode='mean', aux_losses=None, data_preprocessor=None, init_cfg=None):
@@ -125,14 +149,16 @@ class CoTrainingLearner(BaseModel):
     def in_warmup(self):
         return self.epoch < self.warmup_epochs
 
-    def rng(self):
-        """numpy Generator for this iteration's random draws (mixup lambda), fixed by the
-        seed and the iteration so that a resumed run draws what the uninterrupted one did."""
-        return np.random.default_rng([self.seed, self._iter])
+    def rng(self, name='net1'):
+        """numpy Generator for this iteration's random draws of network ``name`` (mixup
+        lambda), fixed by the seed, the iteration and the network, so that a resumed run
+        draws what the uninterrupted one did and the two networks draw independently (the
+        authors' code trains each network in its own loop with its own draws)."""
+        return np.random.default_rng([self.seed, self._iter, NETWORKS.index(name)])
 
-    def torch_generator(self, device):
+    def torch_generator(self, device, name='net1'):
         g = torch.Generator(device=device)
-        g.manual_seed(int(self.seed) * 1_000_003 + self._iter)
+        g.manual_seed((int(self.seed) * 1_000_003 + self._iter) * 2 + NETWORKS.index(name))
         return g
 
     def trust(self, name, sample_idx, device):
@@ -188,9 +214,16 @@ class CoTrainingLearner(BaseModel):
         device = views[0].device
         labels = torch.cat([s.gt_label for s in samples]).to(device)
         sample_idx = torch.as_tensor([s.sample_idx for s in samples], dtype=torch.long)
+        streams = stream_codes(samples)
+        if streams is not None and not self.two_stream:
+            raise ValueError(f'{type(self).__name__} trains both networks on one batch; '
+                             'CoTrainingBatchSampler (labelled / unlabelled streams) is for '
+                             'DivideMix, UNICON and VRLVMix')
         if self.in_warmup():
-            return self.warmup_step(views[0], labels, optim_wrapper)
+            return self.warmup_step(views[0], labels, optim_wrapper, streams)
         self.check_views(len(views))
+        if self.two_stream:
+            return self.method_step(views, labels, sample_idx, optim_wrapper, streams=streams)
         return self.method_step(views, labels, sample_idx, optim_wrapper)
 
     def check_views(self, given):
@@ -202,13 +235,20 @@ class CoTrainingLearner(BaseModel):
                              "MultiView pipeline (e.g. weak_strong_pipeline of the dataset's "
                              'base config)')
 
-    def warmup_step(self, x, labels, optim_wrapper):
+    def warmup_step(self, x, labels, optim_wrapper, streams=None):
+        """CE (+ the negative-entropy penalty) for each network: on the whole batch, or with
+        two-stream batches (``streams``) on the network's own rows."""
         log = {}
         for name in NETWORKS:
+            rows = network_rows(streams, name)
+            if rows is not None and not rows.any():
+                continue
+            xn, yn = (x, labels) if rows is None else (take_rows(x, rows),
+                                                       take_rows(labels, rows))
             net, wrapper = getattr(self, name), optim_wrapper[name]
             with wrapper.optim_context(net):
-                logits = net(x, mode='tensor')
-                ce = F.cross_entropy(logits, labels)
+                logits = net(xn, mode='tensor')
+                ce = F.cross_entropy(logits, yn)
                 loss = ce + negative_entropy(logits) if self.warmup_neg_entropy else ce
             wrapper.update_params(loss)
             # the same key as the method phase's total, so the log does not keep printing a
@@ -225,7 +265,7 @@ class CoTrainingLearner(BaseModel):
         if not self.aux_losses:
             return loss
         aux, parts = aux_loss_terms(self.aux_losses, feats, logits, labels,
-                                    self.torch_generator('cpu'))
+                                    self.torch_generator('cpu', name))
         log.update({f'{name}.{k}': v for k, v in parts.items()})
         return loss + aux
 

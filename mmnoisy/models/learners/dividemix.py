@@ -6,7 +6,7 @@ from mmnoisy.models.losses import (CCL_GROUPS, ccl_losses, linear_rampup, mixmat
                                    mixmatch_losses, mixup, refurbish, sharpen,
                                    uniform_prior_penalty)
 from mmnoisy.registry import MODELS
-from .co_training import CoTrainingLearner, take_rows
+from .co_training import CoTrainingLearner, network_rows, take_rows
 
 
 @MODELS.register_module()
@@ -23,13 +23,16 @@ class DivideMix(CoTrainingLearner):
             (1 - w) / 2 (CCL Table 5, "DivideMix + L_CVL + L_CML"): ``dict(cvl=True,
             cml=True, temperature=0.5, threshold=0.95)``; needs a third, strong view.
 
-    Labelled and unlabelled samples come from the same training batch, split by the peer's
-    table (see the README for how this differs from the authors' two loaders). Each needs
+    Batches: with ``CoTrainingBatchSampler`` (the published configs) each network draws a
+    labelled batch from its labelled set and an unlabelled batch from the rest, as the
+    authors' two loaders do; with a plain sampler both networks share one batch, split by each
+    network's table (``labelled_sets`` / README, "Batching"). Each sample needs
     two weak views (``num_views`` = 2). ``aux_losses`` (NegScale) act on the features of the
     first weak view of the whole batch, un-mixed (their pairs come from the given labels),
     which is appended to the mixed batch of the network's one forward with gradient.
     """
     num_views = 2
+    two_stream = True
 
     def __init__(self, p_threshold=0.5, temperature=0.5, alpha=4.0, lambda_u=25.0,
                  lambda_p=1.0, rampup_length=16, ccl=None, **kwargs):
@@ -57,41 +60,69 @@ class DivideMix(CoTrainingLearner):
             self.ccl['weights'].update(ce=0.0, div=0.0)
             self.num_views = 3
 
-    def method_step(self, views, labels, sample_idx, optim_wrapper):
-        x1 = views[0]
-        onehot = self.onehot(labels)
+    def method_step(self, views, labels, sample_idx, optim_wrapper, streams=None):
+        """One step of each network: on the whole batch, its labelled rows split by the
+        tables (``streams`` None), or on its own rows of a two-stream batch, labelled as the
+        stream says (``CoTrainingBatchSampler``)."""
         log = {}
         for name in self.networks:
-            net, wrapper = getattr(self, name), optim_wrapper[name]
-            w = self.trust(name, sample_idx, 'cpu')
-            lab = w > self.p_threshold  # on the host: the masks cost no GPU sync
-            w = w.to(x1.device)
-            px, pu = self.co_guess(name, views, lab, onehot, w)
-            mixed_x, mixed_t, nx, _, _ = self.mix(views[0], views[1], lab, px, pu)
-            if self.ccl is not None:
-                extra = [views[0], views[2]]
-            else:
-                extra = [views[0]] if self.aux_losses else []
-            with wrapper.optim_context(net):
-                feats, logits = net(torch.cat([mixed_x] + extra), mode='both')
-                logits_mix = logits[:len(mixed_x)]
-                lx, lu = mixmatch_losses(logits_mix, mixed_t, nx)
-                ramp = self.lambda_u_now()
-                penalty = uniform_prior_penalty(logits_mix.softmax(1))
-                loss = lx + ramp * lu + self.lambda_p * penalty
-                if self.ccl is not None:
-                    loss = loss + self._ccl_terms(name, feats, logits, len(mixed_x), onehot, w,
-                                                  x1, log)
-                if self.aux_losses:
-                    start, b = len(mixed_x), len(labels)
-                    loss = self.add_aux_losses(name, loss, feats[start:start + b],
-                                               logits[start:start + b], labels, log)
-            wrapper.update_params(loss)
-            log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
-                        f'{name}.penalty': penalty.detach(), f'{name}.loss': loss.detach(),
-                        f'{name}.labelled': w.new_tensor(float(lab.float().mean()))})
-        log['lambda_u'] = x1.new_tensor(ramp)
+            rows = network_rows(streams, name)
+            if rows is None:
+                self.network_step(name, views, labels, sample_idx, None, optim_wrapper, log)
+            elif rows.any():
+                k = 2 * self.networks.index(name)
+                self.network_step(name, [take_rows(v, rows) for v in views],
+                                  take_rows(labels, rows), sample_idx[rows],
+                                  streams[rows] == k, optim_wrapper, log)
+        log['lambda_u'] = views[0].new_tensor(self.lambda_u_now())
         return log
+
+    def labelled_sets(self, epoch):
+        """Each network's labelled set for ``epoch`` (bool masks over the training set) for
+        ``CoTrainingBatchSampler``; None in warm-up (every sample, plain CE)."""
+        if epoch < self.warmup_epochs:
+            return None
+        return [self.labelled_mask(name) for name in self.networks]
+
+    def labelled_mask(self, name):
+        """Samples whose peer-GMM clean probability exceeds ``p_threshold`` (co-divide)."""
+        self.trust(name, torch.zeros(0, dtype=torch.long), 'cpu')  # says what is missing
+        return self.trust_tables[name].numpy() > self.p_threshold
+
+    def network_step(self, name, views, labels, sample_idx, lab, optim_wrapper, log):
+        """Network ``name``'s update on ``views`` (its rows); ``lab`` is the host mask of its
+        labelled rows, or None to take them from its confidence table."""
+        x1 = views[0]
+        onehot = self.onehot(labels)
+        net, wrapper = getattr(self, name), optim_wrapper[name]
+        w = self.trust(name, sample_idx, 'cpu')
+        if lab is None:
+            lab = w > self.p_threshold  # on the host: the masks cost no GPU sync
+        w = w.to(x1.device)
+        px, pu = self.co_guess(name, views, lab, onehot, w)
+        mixed_x, mixed_t, nx, _, _ = self.mix(name, views[0], views[1], lab, px, pu)
+        if self.ccl is not None:
+            extra = [views[0], views[2]]
+        else:
+            extra = [views[0]] if self.aux_losses else []
+        with wrapper.optim_context(net):
+            feats, logits = net(torch.cat([mixed_x] + extra), mode='both')
+            logits_mix = logits[:len(mixed_x)]
+            lx, lu = mixmatch_losses(logits_mix, mixed_t, nx)
+            ramp = self.lambda_u_now()
+            penalty = uniform_prior_penalty(logits_mix.softmax(1))
+            loss = lx + ramp * lu + self.lambda_p * penalty
+            if self.ccl is not None:
+                loss = loss + self._ccl_terms(name, feats, logits, len(mixed_x), onehot, w,
+                                              x1, log)
+            if self.aux_losses:
+                start, b = len(mixed_x), len(labels)
+                loss = self.add_aux_losses(name, loss, feats[start:start + b],
+                                           logits[start:start + b], labels, log)
+        wrapper.update_params(loss)
+        log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
+                    f'{name}.penalty': penalty.detach(), f'{name}.loss': loss.detach(),
+                    f'{name}.labelled': w.new_tensor(float(lab.float().mean()))})
 
     # the pieces UNICON and VRLVMix reuse ---------------------------------------------------
     #: what ``SampleRecordHook`` must record for the selection hook (UNICON, VRLVMix), for the
@@ -137,7 +168,7 @@ class DivideMix(CoTrainingLearner):
                      self.temperature)
         return px, pu
 
-    def mix(self, xa, xb, lab, px, pu, extra=None):
+    def mix(self, name, xa, xb, lab, px, pu, extra=None):
         """MixMatch of the labelled rows of both views (targets ``px``), then the extra
         labelled rows ``extra`` = (inputs, targets) if given (VRLVMix's mixup pairs), then the
         unlabelled rows (``pu``): (mixed inputs, mixed targets, number of labelled rows,
@@ -147,8 +178,8 @@ class DivideMix(CoTrainingLearner):
         all_x = torch.cat([take_rows(xa, lab), take_rows(xb, lab), ex, take_rows(xa, unl),
                            take_rows(xb, unl)])
         all_t = torch.cat([px, px, et, pu, pu])
-        lam = mixmatch_lambda(self.alpha, self.rng())
-        perm = torch.randperm(len(all_x), generator=self.torch_generator('cpu')).to(
+        lam = mixmatch_lambda(self.alpha, self.rng(name))
+        perm = torch.randperm(len(all_x), generator=self.torch_generator('cpu', name)).to(
             all_x.device)
         mixed_x, mixed_t = mixup(all_x, all_t, lam, perm)
         return mixed_x, mixed_t, 2 * int(lab.sum()) + len(ex), all_t, perm

@@ -32,8 +32,8 @@ class UNICON(DivideMix):
     Views of each training sample: weak, weak, strong, strong (``num_views`` = 4). The weak
     views give the refined / co-guessed targets, the strong views are mixed, and the strong
     views of the unlabelled samples feed the contrastive loss through each network's
-    ``projector`` (Linear + BN to 128-d). Labelled and unlabelled samples come from one
-    batch, split by the selection (as this package's DivideMix does).
+    ``projector`` (Linear + BN to 128-d). Batches as DivideMix's: the published configs draw
+    labelled and unlabelled streams (``CoTrainingBatchSampler(unlabelled_batch_size='unicon')``).
     """
     num_views = 4
     selection_hook = 'UniconSelectionHook'
@@ -80,37 +80,39 @@ class UNICON(DivideMix):
                                  "head's fc); use hmw=dict(hyperspherical=False) otherwise")
         self.selected_tables = {}
 
-    def method_step(self, views, labels, sample_idx, optim_wrapper):
+    def labelled_mask(self, name):
+        """The uniform selection's labelled set (``UniconSelectionHook``)."""
+        self.selection(name, torch.zeros(0, dtype=torch.long), 'cpu')  # says what is missing
+        return self.selected_tables[name].numpy().astype(bool)
+
+    def network_step(self, name, views, labels, sample_idx, lab, optim_wrapper, log):
         onehot = self.onehot(labels)
         device = views[0].device
-        log = {}
-        for name in self.networks:
-            net, wrapper = getattr(self, name), optim_wrapper[name]
-            lab, w = self.selection(name, sample_idx, device)
-            unl = ~lab
-            px, pu = self.co_guess(name, views, lab, onehot, w)
-            mixed_x, mixed_t, nx, all_t, perm = self.mix(views[2], views[3], lab, px, pu)
-            m, nu = len(mixed_x), int(unl.sum())
-            with wrapper.optim_context(net):
-                feats, logits, proj = net(torch.cat([mixed_x, take_rows(views[2], unl),
-                                                     take_rows(views[3], unl)]), mode='proj')
-                logits_mix = logits[:m]
-                weights = self.mixup_weights(net, feats[:m], logits_mix, all_t, perm)
-                lx, lu = mixmatch_losses(logits_mix, mixed_t, nx, weights)
-                lc = simclr_loss(proj[m:m + nu], proj[m + nu:], self.contrast_temperature) \
-                    if nu > 1 else logits.sum() * 0
-                ramp = self.lambda_u_now()
-                penalty = uniform_prior_penalty(logits_mix.softmax(1))
-                loss = lx + ramp * lu + self.lambda_c * lc + self.lambda_p * penalty
-            wrapper.update_params(loss)
-            log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
-                        f'{name}.loss_c': lc.detach(), f'{name}.penalty': penalty.detach(),
-                        f'{name}.loss': loss.detach(),
-                        f'{name}.labelled': w.new_tensor(float(lab.float().mean()))})
-            if weights is not None:
-                log[f'{name}.hmw_weight'] = weights.mean().detach()
-        log['lambda_u'] = views[0].new_tensor(ramp)
-        return log
+        net, wrapper = getattr(self, name), optim_wrapper[name]
+        selected, w = self.selection(name, sample_idx, device)
+        lab = selected if lab is None else lab
+        unl = ~lab
+        px, pu = self.co_guess(name, views, lab, onehot, w)
+        mixed_x, mixed_t, nx, all_t, perm = self.mix(name, views[2], views[3], lab, px, pu)
+        m, nu = len(mixed_x), int(unl.sum())
+        with wrapper.optim_context(net):
+            feats, logits, proj = net(torch.cat([mixed_x, take_rows(views[2], unl),
+                                                 take_rows(views[3], unl)]), mode='proj')
+            logits_mix = logits[:m]
+            weights = self.mixup_weights(net, feats[:m], logits_mix, all_t, perm)
+            lx, lu = mixmatch_losses(logits_mix, mixed_t, nx, weights)
+            lc = simclr_loss(proj[m:m + nu], proj[m + nu:], self.contrast_temperature) \
+                if nu > 1 else logits.sum() * 0
+            ramp = self.lambda_u_now()
+            penalty = uniform_prior_penalty(logits_mix.softmax(1))
+            loss = lx + ramp * lu + self.lambda_c * lc + self.lambda_p * penalty
+        wrapper.update_params(loss)
+        log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
+                    f'{name}.loss_c': lc.detach(), f'{name}.penalty': penalty.detach(),
+                    f'{name}.loss': loss.detach(),
+                    f'{name}.labelled': w.new_tensor(float(lab.float().mean()))})
+        if weights is not None:
+            log[f'{name}.hmw_weight'] = weights.mean().detach()
 
     @torch.no_grad()
     def mixup_weights(self, net, feats, logits, targets, perm):

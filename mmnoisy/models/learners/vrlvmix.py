@@ -80,45 +80,45 @@ class VRLVMix(DivideMix):
                                'neighbours through VRLVSelectionHook, which has not run')
         return self.fetch_samples(indices).to(device)
 
-    def method_step(self, views, labels, sample_idx, optim_wrapper):
+    def labelled_mask(self, name):
+        """D_x of network ``name`` (``VRLVSelectionHook``)."""
+        self.selection(name, torch.zeros(0, dtype=torch.long), 'cpu')  # says what is missing
+        return self.selected_tables[name].numpy().astype(bool)
+
+    def network_step(self, name, views, labels, sample_idx, lab, optim_wrapper, log):
         onehot = self.onehot(labels)
         device = views[0].device
         idx = sample_idx.cpu()
-        log = {}
-        for name in self.networks:
-            net, wrapper = getattr(self, name), optim_wrapper[name]
-            lab, w = self.selection(name, sample_idx, device)
-            extra, pair_labels = self.pair_rows(name, views[0], idx, lab, device)
-            px, pu = self.co_guess(name, views, lab, onehot, w)
-            mixed_x, mixed_t, nx, _, _ = self.mix(views[0], views[1], lab, px, pu, extra)
-            m = len(mixed_x)
-            weights = self.row_weights(name, take_rows(labels, lab), pair_labels, m - nx,
-                                       device)
-            scan_in = self.scan_rows(name, views[0], idx, device)
-            with wrapper.optim_context(net):
-                inputs = torch.cat([mixed_x] + list(scan_in)) if scan_in else mixed_x
-                logits = net(inputs, mode='tensor')
-                logits_mix = logits[:m]
-                lx, lu = mixmatch_losses(logits_mix, mixed_t, nx, weights)
-                ramp = self.lambda_u_now()
-                penalty = uniform_prior_penalty(logits_mix.softmax(1))
-                loss = lx + ramp * lu + self.lambda_p * penalty
-                if scan_in:
-                    k = len(scan_in[0])
-                    probs = logits[m:].softmax(1)
-                    l_clu, l_n, l_e = scan_loss(probs[:k], probs[k:],
-                                                self.scan['entropy_weight'])
-                    loss = loss + self.scan['weight'] * l_clu
-                    log.update({f'{name}.loss_scan': l_clu.detach(),
-                                f'{name}.scan_consistency': l_n.detach(),
-                                f'{name}.scan_entropy': l_e.detach()})
-            wrapper.update_params(loss)
-            log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
-                        f'{name}.penalty': penalty.detach(), f'{name}.loss': loss.detach(),
-                        f'{name}.labelled': w.new_tensor(float(lab.float().mean())),
-                        f'{name}.pairs': w.new_tensor(float(len(pair_labels)))})
-        log['lambda_u'] = views[0].new_tensor(ramp)
-        return log
+        net, wrapper = getattr(self, name), optim_wrapper[name]
+        selected, w = self.selection(name, sample_idx, device)
+        lab = selected if lab is None else lab
+        extra, pair_labels = self.pair_rows(name, views[0], idx, lab, device)
+        px, pu = self.co_guess(name, views, lab, onehot, w)
+        mixed_x, mixed_t, nx, _, _ = self.mix(name, views[0], views[1], lab, px, pu, extra)
+        m = len(mixed_x)
+        weights = self.row_weights(name, take_rows(labels, lab), pair_labels, m - nx, device)
+        scan_in = self.scan_rows(name, views[0], idx, device)
+        with wrapper.optim_context(net):
+            inputs = torch.cat([mixed_x] + list(scan_in)) if scan_in else mixed_x
+            logits = net(inputs, mode='tensor')
+            logits_mix = logits[:m]
+            lx, lu = mixmatch_losses(logits_mix, mixed_t, nx, weights)
+            ramp = self.lambda_u_now()
+            penalty = uniform_prior_penalty(logits_mix.softmax(1))
+            loss = lx + ramp * lu + self.lambda_p * penalty
+            if scan_in:
+                k = len(scan_in[0])
+                probs = logits[m:].softmax(1)
+                l_clu, l_n, l_e = scan_loss(probs[:k], probs[k:], self.scan['entropy_weight'])
+                loss = loss + self.scan['weight'] * l_clu
+                log.update({f'{name}.loss_scan': l_clu.detach(),
+                            f'{name}.scan_consistency': l_n.detach(),
+                            f'{name}.scan_entropy': l_e.detach()})
+        wrapper.update_params(loss)
+        log.update({f'{name}.loss_x': lx.detach(), f'{name}.loss_u': lu.detach(),
+                    f'{name}.penalty': penalty.detach(), f'{name}.loss': loss.detach(),
+                    f'{name}.labelled': w.new_tensor(float(lab.float().mean())),
+                    f'{name}.pairs': w.new_tensor(float(len(pair_labels)))})
 
     def pair_rows(self, name, x, idx, lab, device):
         """The batch's unlabelled samples that are the pool side of a mixup pair, mixed with
@@ -132,7 +132,8 @@ class VRLVMix(DivideMix):
         if not has.any():
             return None, torch.zeros(0, dtype=torch.long, device=device)
         anchors = self.fetch(partner[has].numpy(), device)
-        lam = mixmatch_lambda(self.alpha, np.random.default_rng([self.seed, self._iter, 7]))
+        lam = mixmatch_lambda(self.alpha, np.random.default_rng(
+            [self.seed, self._iter, 7, self.networks.index(name)]))
         mixed = lam * anchors + (1 - lam) * take_rows(x, has)
         plabels = self.pair_label_tables[name][idx][has].to(device)
         return (mixed, self.onehot(plabels)), plabels
@@ -160,7 +161,7 @@ class VRLVMix(DivideMix):
         rows = valid.any(dim=1)
         if not rows.any():
             return ()
-        noise = torch.rand(nbrs.shape, generator=self.torch_generator('cpu'))
+        noise = torch.rand(nbrs.shape, generator=self.torch_generator('cpu', name))
         col = noise.masked_fill(~valid, -1.0).argmax(dim=1)
         chosen = nbrs[torch.arange(len(nbrs)), col][rows]
         return take_rows(x, rows), self.fetch(chosen.numpy(), device)
