@@ -211,6 +211,10 @@ def test_multi_view_preprocessor_and_predict():
     x = single['inputs']
     mean = (model.net1(x).softmax(1) + model.net2(x).softmax(1)) / 2
     assert torch.allclose(torch.stack([p.pred_score for p in preds]), mean, atol=1e-6)
+    # the DivideMix / UNICON code's test: argmax of the sum of both networks' logits
+    model.test_mode = 'logits_sum'
+    summed = model.net1(x) + model.net2(x)
+    assert torch.allclose(model(x, mode='tensor'), summed.softmax(1), atol=1e-6)
 
 
 def test_optim_constructor_per_network_settings():

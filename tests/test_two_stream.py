@@ -217,6 +217,7 @@ def test_published_configs_use_the_authors_batching():
             bs = cfg.train_dataloader.batch_sampler
             assert bs.type == 'CoTrainingBatchSampler' and bs.order == 'alternating', path
             assert bs.warmup_batch_size == 2 * cfg.train_dataloader.batch_size, path
+            assert cfg.model.test_mode == 'logits_sum', path  # argmax(logits1 + logits2)
             if kind == 'UNICON':
                 assert bs.unlabelled_batch_size == 'unicon' and bs.drop_last, path
                 hook = [h for h in cfg.custom_hooks if h.type == 'UniconSelectionHook'][0]

@@ -9,7 +9,8 @@ _base_ = [
     '../_base_/co_training_runtime.py',
 ]
 model = dict(_delete_=True, type='DivideMix', network={{_base_.model}}, warmup_epochs=10,
-             p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0)
+             p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0,
+             test_mode='logits_sum')  # the code tests argmax(logits1 + logits2)
 # The authors' batching (Train_cifar.py): net1 trains an epoch, then net2, each on its own
 # shuffles; an epoch of a network is its labelled set once in batches of 64, each with 64
 # unlabelled samples; warm-up batches of 128 (their warm-up loader, batch_size * 2).

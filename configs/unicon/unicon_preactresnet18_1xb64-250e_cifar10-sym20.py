@@ -19,7 +19,8 @@ network = dict(
     projector=dict(out_channels=128, norm=True))
 model = dict(_delete_=True, type='UNICON', network=network, warmup_epochs=10,
              warmup_neg_entropy=False, temperature=0.5, alpha=4.0, lambda_u=30.0,
-             lambda_c=0.025, contrast_temperature=0.05)
+             lambda_c=0.025, contrast_temperature=0.05,
+             test_mode='logits_sum')  # the code tests argmax(logits1 + logits2)
 optim_wrapper = dict(constructor='CoTrainingOptimWrapperConstructor')
 # The authors' batching (UNICON's dataloader_cifar.py): net1's epoch, then net2's; labelled
 # batches of 64 (drop_last), unlabelled batches of int(64 / (2 SR)) for selected share SR

@@ -12,7 +12,8 @@ _base_ = [
     '../_base_/co_training_runtime.py',
 ]
 model = dict(_delete_=True, type='VRLVMix', network={{_base_.model}}, warmup_epochs=10,
-             p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0)
+             p_threshold=0.5, lambda_u=0, temperature=0.5, alpha=4.0,
+             test_mode='logits_sum')  # DivideMix's test: argmax(logits1 + logits2)
 # DivideMix's batching (VRLVMix builds on DivideMix / ScanMix, whose loops train net1 for an
 # epoch, then net2, each on its own labelled and unlabelled loaders): labelled batches of 128
 # (the paper's batch size), as many unlabelled, warm-up batches of 256 (batch_size * 2 as in

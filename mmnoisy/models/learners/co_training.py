@@ -18,7 +18,8 @@ Distributed: the networks are called through ``self.net1`` / ``self.net2``, whic
 are synchronised by its own ``update_params``. Each network runs exactly one forward with
 gradient per update (views are concatenated), as DDP requires.
 
-Testing and validation use the mean of both networks' softmax outputs (``test_mode``).
+Testing and validation use the mean of both networks' softmax outputs, or the softmax of the
+sum of their logits (``test_mode='logits_sum'``, the DivideMix / UNICON configs).
 """
 import copy
 
@@ -34,6 +35,7 @@ from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
 from mmnoisy.registry import MODELS
 
 NETWORKS = ('net1', 'net2')
+TEST_MODES = ('mean', 'logits_sum') + NETWORKS
 
 
 def take_rows(x, mask):
@@ -84,7 +86,9 @@ class CoTrainingLearner(BaseModel):
         warmup_epochs (int): epochs of plain CE before the method starts.
         warmup_neg_entropy (bool): add the negative-entropy penalty during warm-up (the
             papers' setting for asymmetric noise).
-        test_mode (str): 'mean' (average of both softmaxes), 'net1' or 'net2'.
+        test_mode (str): 'mean' (average of both softmaxes), 'logits_sum' (softmax of the sum
+            of both networks' logits: the DivideMix / UNICON code's test, ``outputs1 +
+            outputs2``), 'net1' or 'net2'.
         aux_losses (list[dict]): plug-in losses on each network's features (e.g.
             ``dict(type='NegScale', taxonomy='cifar10')``), added to the method phase's loss
             of each network; which forward's features they see is said by each learner.
@@ -118,8 +122,8 @@ class CoTrainingLearner(BaseModel):
                              'config(s)')
         if int(warmup_epochs) < 0:
             raise ValueError(f'warmup_epochs must be >= 0, got {warmup_epochs}')
-        if test_mode not in ('mean', ) + NETWORKS:
-            raise ValueError(f"test_mode must be 'mean', 'net1' or 'net2', got {test_mode!r}")
+        if test_mode not in TEST_MODES:
+            raise ValueError(f'test_mode must be one of {TEST_MODES}, got {test_mode!r}')
         for name, cfg in zip(NETWORKS, networks):
             cfg = copy.deepcopy(dict(cfg))
             cfg.setdefault('type', 'NoisyClassifier')
@@ -197,6 +201,8 @@ class CoTrainingLearner(BaseModel):
                            f"not forward(mode='{mode}')")
 
     def _test_probs(self, inputs):
+        if self.test_mode == 'logits_sum':
+            return F.softmax(sum(getattr(self, n)(inputs, mode='tensor') for n in NETWORKS), 1)
         names = NETWORKS if self.test_mode == 'mean' else (self.test_mode, )
         probs = [F.softmax(getattr(self, n)(inputs, mode='tensor'), dim=1) for n in names]
         return sum(probs) / len(probs)
