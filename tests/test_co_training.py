@@ -131,6 +131,17 @@ def test_dividemix_draws_are_fixed_by_seed_and_iteration():
     assert logs[0]['net1.loss'].item() == logs[1]['net1.loss'].item()
 
 
+def test_coteaching_first_epoch_drops_the_codes_second_schedule_entry():
+    """The authors' loop trains epochs 1..n-1 with rate_schedule[epoch]: its first epoch
+    already drops linspace(0, tau, T_k)[1] = tau / (T_k - 1) of each batch."""
+    model, wrappers = build('CoTeaching', forget_rate=0.5, num_gradual=5, warmup_epochs=0)
+    model.set_progress(0, 0, 0.0, 0)
+    log = model.train_step(batch(), wrappers)
+    assert log['forget_rate'].item() == pytest.approx(0.5 / 4)
+    model.set_progress(3, 0, 3.0, 0)
+    assert model.train_step(batch(), wrappers)['forget_rate'].item() == pytest.approx(0.5)
+
+
 def test_coteaching_exchanges_small_loss_samples():
     model, wrappers = build('CoTeaching', forget_rate=0.5, num_gradual=0, warmup_epochs=0)
     model.set_progress(0, 0, 0.0, 0)

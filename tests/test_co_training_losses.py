@@ -61,6 +61,7 @@ def test_coteaching_schedule_and_small_loss():
         coteaching_forget_rate(0, 1.0)
     losses = torch.tensor([0.9, 0.1, 0.5, 0.3])
     assert small_loss_indices(losses, 0.5).tolist() == [1, 3]
+    assert small_loss_indices(losses, 0.6).tolist() == [1, 3]  # int(2.4): floor, as the code
     assert small_loss_indices(losses, 0.0).tolist() == [1]  # at least one sample
 
 

@@ -12,7 +12,8 @@ class CoTeaching(CoTrainingLearner):
     """Args:
         forget_rate (float): tau, the fraction of each batch dropped once the schedule has
             ramped up; the paper sets it to the (assumed known) noise rate.
-        num_gradual (int): T_k, epochs over which R(T) rises from 0 to tau (paper: 10).
+        num_gradual (int): T_k, epochs over which R(T) rises from 0 to tau (paper: 10); the
+            first epoch already drops tau / (T_k - 1), as in the authors' loop.
         exponent (float): c of R(T) (paper: 1).
     Other arguments: :class:`CoTrainingLearner` (Co-teaching has no warm-up: R starts at 0).
     """
@@ -28,7 +29,8 @@ class CoTeaching(CoTrainingLearner):
 
     def method_step(self, views, labels, sample_idx, optim_wrapper):
         x = views[0]
-        rate = coteaching_forget_rate(self.epoch - self.warmup_epochs, self.forget_rate,
+        # the code's epoch numbering: its first trained epoch is 1 (rate_schedule[1])
+        rate = coteaching_forget_rate(self.epoch - self.warmup_epochs + 1, self.forget_rate,
                                       self.num_gradual, self.exponent)
         outs, selected = {}, {}
         for name in self.networks:

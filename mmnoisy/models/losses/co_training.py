@@ -77,9 +77,12 @@ def mixup(inputs, targets, lam, perm):
 
 
 def coteaching_forget_rate(epoch, forget_rate, num_gradual=10, exponent=1.0):
-    """Co-teaching's R(T): the fraction of large-loss samples dropped in epoch ``epoch``
-    (0-based): rises linearly (to the power ``exponent``) from 0 to ``forget_rate`` over the
-    first ``num_gradual`` epochs and stays there (Han et al. 2018, Algorithm 1)."""
+    """Co-teaching's R(T): the fraction of large-loss samples dropped in epoch ``epoch`` of the
+    authors' schedule ``rate_schedule`` (``np.linspace(0, forget_rate ** exponent,
+    num_gradual)`` then ``forget_rate``): rises linearly from 0 over ``num_gradual`` epochs and
+    stays there (Han et al. 2018, Algorithm 1). Their training loop starts at epoch 1 (epoch 0
+    only evaluates), so its first trained epoch drops ``rate_schedule[1]``: the learner passes
+    its 0-based epoch + 1."""
     if not 0 <= forget_rate < 1:
         raise ValueError(f'forget_rate must be in [0, 1), got {forget_rate}')
     if num_gradual <= 0 or epoch >= num_gradual:
@@ -89,8 +92,9 @@ def coteaching_forget_rate(epoch, forget_rate, num_gradual=10, exponent=1.0):
 
 
 def small_loss_indices(losses, keep_ratio):
-    """Indices of the ``round(keep_ratio * B)`` smallest losses (at least one)."""
-    num = max(1, int(round(float(keep_ratio) * losses.numel())))
+    """Indices of the ``floor(keep_ratio * B)`` smallest losses (at least one), as the
+    Co-teaching code's ``num_remember = int(remember_rate * len(loss))``."""
+    num = max(1, int(float(keep_ratio) * losses.numel()))
     return torch.argsort(losses.detach())[:num]
 
 
