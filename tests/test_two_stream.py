@@ -205,6 +205,37 @@ def published(pattern):
     return sorted(p for p in glob.glob(f'{ROOT}/configs/{pattern}'))
 
 
+def test_published_rolr_configs_use_the_authors_loaders():
+    """RoLR's code: warm-up batches of 64 (one pass), then 2 passes of 448 per network epoch."""
+    from mmengine.config import Config
+    paths = published('rolr/rolr_preactresnet18_*.py') + published('negscale/negscale_rolr_pre*.py')
+    assert len(paths) >= 20
+    for path in paths:
+        cfg = Config.fromfile(path)
+        bs = cfg.train_dataloader.batch_sampler
+        assert (bs.type, bs.warmup_batch_size, bs.passes, bs.drop_last) == \
+            ('CoTrainingBatchSampler', 64, 2, True), path
+        assert cfg.train_dataloader.batch_size == 448 and cfg.model.test_mode == 'logits_sum'
+        assert cfg.model.get('warmup_neg_entropy', False) == ('pair' in path), path
+    m = masks(n=1000, labelled=1000)
+    b = stream_batches(1000, m, seed=0, epoch=20, batch_size=448, drop_last=True, passes=2)
+    assert len(b) == 2 * 2 * 2  # floor(1000 / 448) = 2 batches a pass, 2 passes, 2 networks
+    first = per_network(b, 0)[0]
+    assert not set(first[0]) & set(first[1])  # a pass draws without replacement
+
+
+def test_rolr_trains_each_network_on_its_rows():
+    model, wrappers = build('RoLR', warmup_epochs=1)
+    model.trust_tables = {n: torch.full((8, ), 0.5) for n in model.networks}
+    model.set_progress(1, 3, 1.0, seed=0)
+    assert [m.sum() for m in model.labelled_sets(1)] == [8, 8]
+    assert model.labelled_sets(0) is None
+    before = params(model, 'net2')
+    log = model.train_step(two_stream_batch([0, 0, 0, 0]), wrappers)
+    assert torch.equal(params(model, 'net2'), before) and 'net2.loss' not in log
+    assert 'net1.loss' in log
+
+
 def test_published_configs_use_the_authors_batching():
     from mmengine.config import Config
     files = {'DivideMix': published('dividemix/dividemix_preactresnet18_*.py'),

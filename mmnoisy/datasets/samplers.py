@@ -70,13 +70,14 @@ def unicon_unlabelled_batch_size(batch_size, labelled_fraction):
 
 def stream_batches(num_samples, labelled, *, seed, epoch, batch_size,
                    unlabelled_batch_size=None, order='alternating', drop_last=False,
-                   unlabelled_drop_last=None, rank=0, world_size=1):
+                   unlabelled_drop_last=None, passes=1, rank=0, world_size=1):
     """The batches of one epoch of two-stream training, as (indices, stream codes) pairs.
 
     Each network k draws its own shuffle of its labelled set (``labelled[k]``, a bool mask of
     length ``num_samples``; ``labelled=None`` is warm-up: every sample is "labelled" for both
     networks) in batches of ``batch_size``; the epoch of network k is its labelled set once
-    (``ceil(n / B)`` batches, ``floor`` with ``drop_last``), as the authors' labelled loader.
+    (``ceil(n / B)`` batches, ``floor`` with ``drop_last``), as the authors' labelled loader,
+    or ``passes`` such passes, each its own shuffle (RoLR's loop: I = 2).
     Each labelled batch comes with an unlabelled batch of ``unlabelled_batch_size`` (an int,
     ``'unicon'`` for :func:`unicon_unlabelled_batch_size`, None = ``batch_size``) drawn from
     the network's own shuffles of the rest, a fresh shuffle whenever one is used up (the
@@ -90,8 +91,8 @@ def stream_batches(num_samples, labelled, *, seed, epoch, batch_size,
     """
     if order not in ORDERS:
         raise ValueError(f'order must be one of {ORDERS}, got {order!r}')
-    if batch_size < 1:
-        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+    if batch_size < 1 or passes < 1:
+        raise ValueError(f'batch_size and passes must be >= 1, got {batch_size}, {passes}')
     unlabelled_drop_last = drop_last if unlabelled_drop_last is None else unlabelled_drop_last
     parts = []
     for k in range(2):
@@ -104,8 +105,10 @@ def stream_batches(num_samples, labelled, *, seed, epoch, batch_size,
                 raise ValueError(f'labelled mask of network {k + 1} has shape {mask.shape}, '
                                  f'expected ({num_samples},)')
             lab_ids, unl_ids = np.flatnonzero(mask), np.flatnonzero(~mask)
-        lab = _chunks(_rank_share(lab_ids, rng, rank, world_size), batch_size, drop_last) \
-            if len(lab_ids) else []
+        lab = []
+        for _ in range(passes if len(lab_ids) else 0):
+            lab.extend(_chunks(_rank_share(lab_ids, rng, rank, world_size), batch_size,
+                               drop_last))
         unl = []
         if len(unl_ids) and lab:
             if unlabelled_batch_size == 'unicon':
@@ -150,13 +153,15 @@ class CoTrainingBatchSampler:
             loader has ``2 * batch_size``); None = ``batch_size``.
         order (str): 'alternating' (network 1's epoch, then network 2's: the authors' loop)
             or 'interleaved' (both networks each iteration).
+        passes (int): passes over the labelled set in a network's epoch after warm-up (RoLR:
+            2); warm-up epochs are one pass.
         drop_last (bool): drop the last short labelled batch (UNICON: True; DivideMix: False).
         unlabelled_drop_last (bool | None): the same for the unlabelled stream (None: as
             ``drop_last``).
     """
 
     def __init__(self, sampler, batch_size, unlabelled_batch_size=None, warmup_batch_size=None,
-                 order='alternating', drop_last=False, unlabelled_drop_last=None):
+                 order='alternating', drop_last=False, unlabelled_drop_last=None, passes=1):
         if order not in ORDERS:
             raise ValueError(f'CoTrainingBatchSampler order must be one of {ORDERS}, '
                              f'got {order!r}')
@@ -166,6 +171,9 @@ class CoTrainingBatchSampler:
                              f'got {unlabelled_batch_size!r}')
         if int(batch_size) < 1 or (warmup_batch_size is not None and int(warmup_batch_size) < 1):
             raise ValueError(f'batch sizes must be >= 1, got {batch_size}, {warmup_batch_size}')
+        if int(passes) < 1:
+            raise ValueError(f'passes must be >= 1, got {passes}')
+        self.passes = int(passes)
         self.sampler = sampler
         self.batch_size = int(batch_size)
         self.unlabelled_batch_size = unlabelled_batch_size
@@ -192,7 +200,7 @@ class CoTrainingBatchSampler:
             else self.batch_size, unlabelled_batch_size=self.unlabelled_batch_size,
             order=self.order, drop_last=self.drop_last and labelled is not None,
             unlabelled_drop_last=self.unlabelled_drop_last,
-            rank=getattr(self.sampler, 'rank', 0), world_size=getattr(self.sampler, 'world_size', 1))
+            passes=1 if labelled is None else self.passes, rank=getattr(self.sampler, 'rank', 0), world_size=getattr(self.sampler, 'world_size', 1))
         self._epoch = epoch
         return self._batches
 
