@@ -170,7 +170,8 @@ def test_weighting_starts_at_warmup_and_resume_keeps_the_history(tmp_path):
         "custom_imports = dict(imports=['tests.kill_hook'])\n"
         "custom_hooks = [dict(type='SampleRecordHook', mode='online',\n"
         "                     signals=dict(cos_margin=1, cos_topk_margin=1)),\n"
-        "  dict(type='HMWHook', alpha=100.0, beta=100.0, warmup_epochs=2),\n"
+        "  dict(type='HMWHook', alpha=100.0, beta=100.0, warmup_epochs=2,\n"
+        "       normalized_logits=True),\n"
         "  dict(type='KillAfterEpoch', epoch=2)]\n")
     proc = run_tool('tools/train.py', str(killed), '--work-dir', str(tmp_path / 'part'),
                     '--cfg-options', 'default_hooks.checkpoint.interval=1', *opts, check=False)
@@ -215,7 +216,9 @@ def test_table_1_configs(path):
     name = path.name
     ds = 'cifar100' if '_cifar100-' in name else 'cifar10'
     assert cfg.model.head.num_classes == (100 if ds == 'cifar100' else 10)
-    assert cfg.train_cfg.max_epochs == 250 and cfg.train_dataloader.batch_size == 64
+    # batch 128: the HMW code trains CE/SCE(+HMW) on its warm-up loader (batch_size * 2)
+    assert cfg.train_cfg.max_epochs == 250 and cfg.train_dataloader.batch_size == 128
+    assert cfg.model.get('confidence_penalty', False) == ('asym' in name)
     noise = cfg.train_dataloader.dataset.noise
     setting = name.rsplit('-', 1)[1][:-3]
     rate = int(setting[-2:]) / 100
@@ -230,6 +233,7 @@ def test_table_1_configs(path):
     if loss == 'SCELoss':
         assert (cfg.model.head.loss.alpha, cfg.model.head.loss.beta) == \
             ((0.1, 1.0) if ds == 'cifar10' else (6.0, 0.1))
+        assert cfg.model.head.loss.log_zero == pytest.approx(np.log(1e-4))  # the code's clamp
     hooks = {h.type: h for h in cfg.get('custom_hooks', [])}
     if name.startswith('hmw-'):
         assert hooks['SampleRecordHook'].mode == 'online'
@@ -237,8 +241,12 @@ def test_table_1_configs(path):
         h = hooks['HMWHook']
         assert (h.alpha, h.beta) == (100.0, 100.0)
         assert h.warmup_epochs == (10 if ds == 'cifar10' else 30)
+        # the code's classifier: no bias, default init, normalised logits from epoch 0
+        assert h.normalized_logits
+        assert (cfg.model.head.type, cfg.model.head.bias, cfg.model.head.init_cfg) == \
+            ('NoisyLinearClsHead', False, None)
     else:
-        assert 'HMWHook' not in hooks
+        assert 'HMWHook' not in hooks and cfg.model.head.type == 'LinearClsHead'
 
 
 def test_real_world_configs():
@@ -274,7 +282,7 @@ def test_table_1_is_covered():
     for ds in ('cifar10', 'cifar100'):
         for n in ('sym20', 'sym50', 'sym80', 'sym90', 'asym10', 'asym30', 'asym40'):
             for row in ('ce', 'sce', 'hmw-ce', 'hmw-sce'):
-                assert f'{row}_preactresnet18_1xb64-250e_{ds}-{n}.py' in names
+                assert f'{row}_preactresnet18_1xb128-250e_{ds}-{n}.py' in names
 
 
 def test_hmw_distributed_two_cpu_processes(tmp_path):
@@ -296,7 +304,8 @@ def test_hmw_distributed_two_cpu_processes(tmp_path):
 
 
 def test_normalized_logits_option():
-    """The authors' weighted path: CE on l2-normalised logits, times the weights."""
+    """The authors' classifier: CE on l2-normalised logits, times the weights once they
+    apply, and on normalised logits before that too (warm-up); plus the confidence penalty."""
     import torch.nn.functional as F
     from mmpretrain.structures import DataSample
 
@@ -319,26 +328,34 @@ def test_normalized_logits_option():
     assert plain.item() == pytest.approx(
         (F.cross_entropy(logits, labels, reduction='none') * model.sample_weights).mean().item(),
         rel=1e-5)
-    model.normalize_weighted_logits = True
-    normed = model.loss(x, samples)['loss']
-    assert normed.item() == pytest.approx((F.cross_entropy(
-        F.normalize(logits, dim=1), labels, reduction='none') * model.sample_weights).mean().item(),
-        rel=1e-5)
     model.sample_weights = None  # unweighted (warm-up): the ordinary logits
     assert model.loss(x, samples)['loss'].item() == pytest.approx(
         F.cross_entropy(logits, labels).item(), rel=1e-5)
+    model.normalized_logits = True
+    model.sample_weights = torch.linspace(0.1, 1.0, 6)
+    normed = model.loss(x, samples)['loss']
+    unit = F.normalize(logits, dim=1)
+    assert normed.item() == pytest.approx((F.cross_entropy(
+        unit, labels, reduction='none') * model.sample_weights).mean().item(), rel=1e-5)
+    model.sample_weights = None  # warm-up: normalised too (the code normalises every forward)
+    assert model.loss(x, samples)['loss'].item() == pytest.approx(
+        F.cross_entropy(unit, labels).item(), rel=1e-5)
+    model.confidence_penalty = True
+    p = unit.softmax(1)
+    assert model.loss(x, samples)['loss_penalty'].item() == pytest.approx(
+        (p * p.log()).sum(1).mean().item(), rel=1e-5)
 
 
 def test_hook_switches_the_normalized_logits_on(tmp_path):
     from mmnoisy.compat import safe_torch_load
     opts = ['train_cfg.max_epochs=3', 'param_scheduler.T_max=3', 'custom_hooks.1.warmup_epochs=1',
             'default_hooks.checkpoint.max_keep_ckpts=5']
-    _run(tmp_path / 'a', *opts)
+    _run(tmp_path / 'a', *opts, 'custom_hooks.1.normalized_logits=False')
     _run(tmp_path / 'b', *opts, 'custom_hooks.1.normalized_logits=True')
     a = safe_torch_load(str(tmp_path / 'a' / 'epoch_3.pth'))['state_dict']
     b = safe_torch_load(str(tmp_path / 'b' / 'epoch_3.pth'))['state_dict']
     assert not torch.equal(a['head.fc.weight'], b['head.fc.weight'])
-    # the same until the weighting starts
+    # normalised from epoch 0, before the weighting starts (the code's classifier)
     a1 = safe_torch_load(str(tmp_path / 'a' / 'epoch_1.pth'))['state_dict']
     b1 = safe_torch_load(str(tmp_path / 'b' / 'epoch_1.pth'))['state_dict']
-    assert torch.equal(a1['head.fc.weight'], b1['head.fc.weight'])
+    assert not torch.equal(a1['head.fc.weight'], b1['head.fc.weight'])

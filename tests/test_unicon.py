@@ -173,6 +173,24 @@ def test_one_iteration_uses_the_selection_and_updates_both_networks(hmw):
     assert log['net1.loss_u'].item() == 0 and log['net1.loss_c'].item() == 0
 
 
+def test_unicon_hmw_warmup_on_normalised_logits():
+    """The HMW code's classifier normalises the logits of its warm-up forward (CE there);
+    plain UNICON and UNICON + HMW without the option warm up on the ordinary logits."""
+    import copy
+
+    import torch.nn.functional as F
+    labels = torch.tensor([i % 4 for i in range(8)])
+    for normalized in (False, True):
+        model, wrappers = build(hmw=dict(normalized_logits=normalized), warmup_epochs=2)
+        model.set_progress(epoch=0, iteration=0, progress=0.0, seed=0)
+        data = batch(views=4)
+        x = model.data_preprocessor(copy.deepcopy(data), True)['inputs'][0]
+        logits = model.net1(x)
+        expect = F.cross_entropy(F.normalize(logits, dim=1) if normalized else logits, labels)
+        log = model.train_step(data, wrappers)
+        assert log['net1.loss'].item() == pytest.approx(expect.item(), rel=1e-5)
+
+
 def test_bad_unicon_configs():
     with pytest.raises(ValueError, match='projector'):
         MODELS.build(dict(type='UNICON', network=NETWORK,

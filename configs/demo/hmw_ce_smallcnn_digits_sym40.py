@@ -4,5 +4,7 @@
 _base_ = ['./ce_smallcnn_digits_sym40.py']
 custom_hooks = [
     dict(type='SampleRecordHook', mode='online', signals=dict(cos_margin=1, cos_topk_margin=1)),
-    dict(type='HMWHook', alpha=100.0, beta=100.0, warmup_epochs=5),
+    dict(type='HMWHook', alpha=100.0, beta=100.0, warmup_epochs=5, normalized_logits=True),
 ]
+# the HMW code's classifier: bias-free, PyTorch's default init, normalised logits from epoch 0
+model = dict(head=dict(type='NoisyLinearClsHead', bias=False, init_cfg=None))

@@ -99,9 +99,9 @@ SMOKE = {
     'CE': (THROUGHPUT['CE'][0], {}),
     'SCE': ('configs/baselines/sce_preactresnet18_1xb64-250e_cifar10-sym50.py', {}),
     'GCE': ('configs/baselines/gce_preactresnet18_1xb64-250e_cifar10-sym50.py', {}),
-    'CE+HMW': (_HMW + 'hmw-ce_preactresnet18_1xb64-250e_cifar10-sym50.py', {}),
-    'SCE+HMW': (_HMW + 'hmw-sce_preactresnet18_1xb64-250e_cifar10-sym50.py', {}),
-    'GCE+HMW': (_HMW + 'hmw-gce_preactresnet18_1xb64-250e_cifar10-sym50.py', {}),
+    'CE+HMW': (_HMW + 'hmw-ce_preactresnet18_1xb128-250e_cifar10-sym50.py', {}),
+    'SCE+HMW': (_HMW + 'hmw-sce_preactresnet18_1xb128-250e_cifar10-sym50.py', {}),
+    'GCE+HMW': (_HMW + 'hmw-gce_preactresnet18_1xb128-250e_cifar10-sym50.py', {}),
     'Co-teaching': THROUGHPUT['Co-teaching'],
     'DivideMix': THROUGHPUT['DivideMix'],
     'DivideMix+NegScale': (

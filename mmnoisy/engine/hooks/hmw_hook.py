@@ -35,8 +35,9 @@ class HMWHook(Hook):
             ``anneal=False``: "AUM only" of the paper's Table 4, with ``anneal=True``:
             "AUM + CA"); the record then needs only the margin.
         net (str): the recorded network whose weights are set (single network: 'net').
-        normalized_logits (bool): compute the weighted loss on l2-normalised logits, as the
-            authors' code does in its weighted path (not in the paper; default False).
+        normalized_logits (bool): train on l2-normalised logits in every epoch, warm-up
+            included, as the authors' code does (its classifier normalises the logits of every
+            training forward; not in the paper; default False: Eq. 13 on the ordinary loss).
     The top-k of the TKUM term is the record's ``topk`` (``SampleRecordHook(topk=1)``, the
     paper's k = 1).
     """
@@ -85,7 +86,8 @@ class HMWHook(Hook):
             raise ValueError(f'warmup_epochs ({self.warmup_epochs}) must be < max_epochs '
                              f'({runner.max_epochs})')
         self.acc = IAMAccumulator(record.num_samples, runner.max_epochs, self.anneal)
-        model.normalize_weighted_logits = self.normalized_logits
+        if self.normalized_logits:
+            model.normalized_logits = True
         noisy, clean, _ = training_label_info(runner.train_dataloader.dataset)
         if clean is not None:
             self.is_noisy = torch.as_tensor(noisy != clean, dtype=torch.bool)  # logs only

@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 
+from mmnoisy.models.losses import negative_entropy
 from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
 from mmnoisy.registry import MODELS
 
@@ -24,6 +25,11 @@ class NoisyClassifier(ImageClassifier):
     - ``trust_tables``: per-sample tables (e.g. GMM clean probability) set by selection hooks,
       keyed by network name, for learners to look up by ``sample_idx``.
 
+    - ``normalized_logits``: the training loss on l2-normalised logits, in every epoch (the
+      HMW code's classifier; ``HMWHook(normalized_logits=True)`` sets it). Prediction uses
+      the ordinary logits (the argmax is the same).
+    - ``confidence_penalty``: add the negative-entropy penalty mean(sum p log p) of the
+      training logits (the DivideMix / UNICON / HMW codes' term for asymmetric noise).
     - ``aux_losses``: plug-in losses on the pooled features (e.g. ``dict(type='NegScale',
       taxonomy='cifar10')``), added to the head's loss.
     - ``projector``: an optional projection of the pooled features for contrastive terms,
@@ -34,7 +40,8 @@ class NoisyClassifier(ImageClassifier):
     """
     record_nets = ('net', )
 
-    def __init__(self, *args, aux_losses=None, projector=None, **kwargs):
+    def __init__(self, *args, aux_losses=None, projector=None, normalized_logits=False,
+                 confidence_penalty=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.projector = None
         if projector is not None:
@@ -52,8 +59,8 @@ class NoisyClassifier(ImageClassifier):
             self.projector = torch.nn.Sequential(*layers)
         self.aux_losses = build_aux_losses(aux_losses, getattr(self.head, 'num_classes', None))
         self.sample_weights = None
-        # HMW code's hidden detail: the weighted loss on l2-normalised logits (HMWHook option)
-        self.normalize_weighted_logits = False
+        self.normalized_logits = bool(normalized_logits)
+        self.confidence_penalty = bool(confidence_penalty)
         self.sample_record = None
         self.record_online = False
         self.trust_tables = {}
@@ -110,10 +117,10 @@ class NoisyClassifier(ImageClassifier):
         if recording:
             record.record_batch('net', [s.sample_idx for s in data_samples], logits, labels,
                                 self._pooled(feats), self.class_weights())
-        loss_logits = logits
-        if sample_weight is not None and self.normalize_weighted_logits:
-            loss_logits = F.normalize(logits, dim=1)
+        loss_logits = F.normalize(logits, dim=1) if self.normalized_logits else logits
         losses = self.head._get_loss(loss_logits, data_samples, **kwargs)
+        if self.confidence_penalty:
+            losses['loss_penalty'] = negative_entropy(loss_logits)
         if self.aux_losses:
             aux, parts = aux_loss_terms(self.aux_losses, self._pooled(feats), logits, labels)
             # the sum is a 'loss' key (optimised); the parts are logged only

@@ -253,7 +253,7 @@ class CoTrainingLearner(BaseModel):
                                                        take_rows(labels, rows))
             net, wrapper = getattr(self, name), optim_wrapper[name]
             with wrapper.optim_context(net):
-                logits = net(xn, mode='tensor')
+                logits = self.warmup_logits(net(xn, mode='tensor'))
                 ce = F.cross_entropy(logits, yn)
                 loss = ce + negative_entropy(logits) if self.warmup_neg_entropy else ce
             wrapper.update_params(loss)
@@ -261,6 +261,10 @@ class CoTrainingLearner(BaseModel):
             # stale warm-up value after warm-up (MMEngine shows the latest value of every key)
             log[f'{name}.loss'] = loss.detach()
         return log
+
+    def warmup_logits(self, logits):
+        """The logits the warm-up loss sees (UNICON + HMW: l2-normalised, as the HMW code)."""
+        return logits
 
     def method_step(self, views, labels, sample_idx, optim_wrapper):
         raise NotImplementedError

@@ -7,6 +7,7 @@ once per epoch by ``UniconSelectionHook`` from both networks' predictions and is
 both networks; this learner reads it by ``sample_idx``.
 """
 import torch
+import torch.nn.functional as F
 
 from mmnoisy.engine.utils import unwrap
 from mmnoisy.models.losses import mixmatch_losses, simclr_loss, uniform_prior_penalty
@@ -15,7 +16,8 @@ from mmnoisy.selection.hmw import class_distances, mixup_hm_weights
 from .co_training import option_dict, take_rows
 from .dividemix import DivideMix
 
-HMW_KEYS = ('alpha', 'beta', 'topk', 'use_aum', 'use_tkum', 'hyperspherical')
+HMW_KEYS = ('alpha', 'beta', 'topk', 'use_aum', 'use_tkum', 'hyperspherical',
+            'normalized_logits')
 
 
 @MODELS.register_module()
@@ -27,7 +29,9 @@ class UNICON(DivideMix):
         temperature, alpha, lambda_p, rampup_length: as DivideMix (0.5, 4, 1, 16).
         hmw (dict | None): UNICON + HMW: weight each mixed sample's L_x / L_u term by HMW's
             mixup weight, ``dict(alpha=1, beta=1, topk=1, use_aum=True,
-            hyperspherical=True)`` (:func:`mmnoisy.selection.hmw.mixup_hm_weights`).
+            hyperspherical=True)`` (:func:`mmnoisy.selection.hmw.mixup_hm_weights`);
+            ``normalized_logits=True``: warm-up CE (and penalty) on l2-normalised logits, as
+            the HMW code's classifier (its mixed-batch loss uses the ordinary logits).
 
     Views of each training sample: weak, weak, strong, strong (``num_views`` = 4). The weak
     views give the refined / co-guessed targets, the strong views are mixed, and the strong
@@ -65,7 +69,8 @@ class UNICON(DivideMix):
             self.hmw = dict(alpha=float(hmw.get('alpha', 1.0)), beta=float(hmw.get('beta', 1.0)),
                             topk=int(hmw.get('topk', 1)), use_aum=bool(hmw.get('use_aum', True)),
                             use_tkum=bool(hmw.get('use_tkum', True)),
-                            hyperspherical=bool(hmw.get('hyperspherical', True)))
+                            hyperspherical=bool(hmw.get('hyperspherical', True)),
+                            normalized_logits=bool(hmw.get('normalized_logits', False)))
             if not (self.hmw['use_aum'] or self.hmw['use_tkum']):
                 raise ValueError('hmw needs at least one of use_aum and use_tkum')
             if self.hmw['alpha'] < 0 or self.hmw['beta'] < 0:
@@ -113,6 +118,11 @@ class UNICON(DivideMix):
                     f'{name}.labelled': w.new_tensor(float(lab.float().mean()))})
         if weights is not None:
             log[f'{name}.hmw_weight'] = weights.mean().detach()
+
+    def warmup_logits(self, logits):
+        if self.hmw is not None and self.hmw['normalized_logits']:
+            return F.normalize(logits, dim=1)
+        return logits
 
     @torch.no_grad()
     def mixup_weights(self, net, feats, logits, targets, perm):

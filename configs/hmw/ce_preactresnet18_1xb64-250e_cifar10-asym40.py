@@ -1,4 +1,0 @@
-# CCE row of HMW Table 1 (CIFAR-10, 40% asymmetric noise (the classic CIFAR-10 map)): PreAct-ResNet-18,
-# SGD lr 0.02, 250 epochs (x0.1 at 125 and 200), batch 64, UNICON's noise convention.
-_base_ = ['../baselines/ce_preactresnet18_1xb64-250e_cifar10-sym50.py']
-train_dataloader = dict(dataset=dict(noise=dict(_delete_=True, type='asymmetric', rate=0.4, seed=1)))

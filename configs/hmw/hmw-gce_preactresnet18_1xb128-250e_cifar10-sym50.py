@@ -1,0 +1,11 @@
+# GCE (q = 0.7) + HMW on CIFAR-10 with 50% symmetric noise: HMW as a config addition to any
+# per-sample loss (not in the paper's tables; alpha = beta = 100 as for CCE).
+_base_ = ['./ce_preactresnet18_1xb128-250e_cifar10-sym50.py']
+custom_hooks = [
+    dict(type='SampleRecordHook', mode='online', signals=dict(cos_margin=1, cos_topk_margin=1)),
+    dict(type='HMWHook', alpha=100.0, beta=100.0, normalized_logits=True, warmup_epochs=10),
+]
+# the HMW code's classifier: a bias-free linear layer with PyTorch's default init, trained on
+# l2-normalised logits from epoch 0 (normalized_logits above)
+model = dict(head=dict(type='NoisyLinearClsHead', bias=False, init_cfg=None,
+                       loss=dict(_delete_=True, type='GCELoss', q=0.7)))

@@ -1,0 +1,3 @@
+from .linear_head import NoisyLinearClsHead
+
+__all__ = ['NoisyLinearClsHead']
