@@ -400,3 +400,37 @@ def test_the_hook_keeps_rank_rows_and_matches_the_pure_variance():
         expected = vrlv_variance(record.get('net2', 'loss', 4), 3)
         assert np.array_equal(hook.variance(record), expected)
         assert sorted(hook.rank_rows) == [epoch - 2, epoch - 1, epoch]
+
+
+def test_high_noise_configs_start_both_networks_from_the_simclr_encoder(tmp_path):
+    """Algorithm 1, line 2 (WarmUp(D, f_phi)): with the SimCLR encoder of the config's first
+    step, both networks' backbones start from its weights; at 90% noise the GMM averages 5
+    epochs (DivideMix's code)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    init_default_scope('mmpretrain')
+    simclr_cfg = Config.fromfile(f'{ROOT}/configs/vrlvmix/simclr_resnet18_1xb512-500e_cifar10.py')
+    torch.manual_seed(0)
+    simclr = PRETRAIN_MODELS.build(simclr_cfg.model)
+    ckpt = tmp_path / 'epoch_500.pth'
+    torch.save({'state_dict': simclr.state_dict()}, ckpt)
+    init_default_scope('mmnoisy')
+    for ds in ('cifar10', 'cifar100'):
+        cfg = Config.fromfile(
+            f'{ROOT}/configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_{ds}-sym80.py')
+        init = cfg.model.network.backbone.init_cfg
+        assert init.type == 'Pretrained' and init.prefix == 'backbone.'
+        assert init.checkpoint == f'work_dirs/simclr_resnet18_1xb512-500e_{ds}/epoch_500.pth'
+        sym90 = Config.fromfile(
+            f'{ROOT}/configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_{ds}-sym90.py')
+        hook = [h for h in sym90.custom_hooks if h.type == 'VRLVSelectionHook'][0]
+        assert hook.average_last == 5 and sym90.model.network.backbone.init_cfg == init
+    cfg.model.network.backbone.init_cfg.checkpoint = str(ckpt)
+    cfg.model.scan = None
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    for name in ('net1', 'net2'):
+        state = getattr(model, name).backbone.state_dict()
+        for key, value in simclr.backbone.state_dict().items():
+            assert torch.equal(state[key], value), (name, key)

@@ -31,8 +31,10 @@ train_dataloader = dict(
                            dict(type='PackInputs')]))
 model = dict(
     type='SimCLR',
-    backbone=dict(type='ResNet_CIFAR', depth=18, num_stages=4, out_indices=(3, ),
-                  zero_init_residual=True),
+    # the VRLVMix networks' PreAct-ResNet-18, so that both can start from this encoder
+    # (Algorithm 1, line 2: WarmUp(D, f_phi); ScanMix loads its self-supervised weights into
+    # both networks)
+    backbone=dict(type='mmnoisy.PreActResNet', depth=18),
     neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=512, out_channels=128,
               num_layers=2, with_avg_pool=True),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.1))

@@ -75,13 +75,17 @@ class VRLVSelectionHook(GMMConfidenceHook):
         k_enn (int): neighbours of the ENN cleaning (3).
         k_mix (int): nearest pool samples per anchor for the mixup pairs (5).
         begin_epoch (int | str): first epoch with a selection ('warmup').
+        average_last (int): the GMM of network A (G_l) is fitted to the mean loss of its last
+            ``average_last`` epochs (1; 5 at 90% noise, as DivideMix's code, which VRLVMix
+            builds on).
         max_iter, tol, reg_covar, random_state: of the GaussianMixture.
     """
     method_name = 'VRLV'
 
     def __init__(self, tau=10, gamma_1=None, gamma_2=None, lr_change_factor=2.0,
-                 features='record', k_enn=3, k_mix=5, begin_epoch=0, **gmm_args):
-        super().__init__(signal='loss', average_last=1, co_divide=True,
+                 features='record', k_enn=3, k_mix=5, begin_epoch=0, average_last=1,
+                 **gmm_args):
+        super().__init__(signal='loss', average_last=average_last, co_divide=True,
                          begin_epoch=begin_epoch, **gmm_args)
         if int(tau) < 2:
             raise ValueError(f'tau must be >= 2, got {tau}')
