@@ -30,6 +30,6 @@ custom_hooks = [
     dict(type='NoisyLabelDetectionHook',
          methods=['dynacor', 'aum', 'avg_encoder', 'gmm', 'cl'],
          dynacor=dict(alpha=0.5, epochs=15, batch_size=1024, lr=1e-5, weight_decay=1e-4,
-                      distance='cosine', metric_rows='paired'),
+                      distance='cosine', score_distance='sqeuclidean', metric_rows='paired'),
          copy_loss='concat'),
 ]

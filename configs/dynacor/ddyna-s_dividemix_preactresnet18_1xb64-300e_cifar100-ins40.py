@@ -19,5 +19,5 @@ custom_hooks = [
     dict(type='SampleRecordHook', mode='pass', pipeline='test', begin_epoch=0,
          signals=dict(margin_sign=None)),
     dict(type='DynaCorSelectionHook', begin_epoch='warmup',
-         dynacor=dict(alpha=0.5, epochs=15, batch_size=1024)),
+         dynacor=dict(alpha=0.5, epochs=15, batch_size=1024, score_distance='sqeuclidean')),
 ]

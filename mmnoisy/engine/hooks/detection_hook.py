@@ -386,6 +386,12 @@ def format_metrics(res):
             text += f', {k} ' + ('n/a' if m[k] is None else f'{m[k]:.4f}')
     if 'best_epoch' in res:
         text += f", encoder epoch {res['best_epoch']}"
+        curve = res.get('metric') or []
+        if res['best_epoch'] == 0 and len(curve) > 1:
+            text += (f' (the validation metric, {curve[0]:.4g} before training, never rose: '
+                     f'best after training {max(curve[1:]):.4g}; the scores are those of the '
+                     'untrained encoder, whose centroids are the mean embeddings of the copies '
+                     'and of the originals)')
     if m.get('note'):
         text += f" ({m['note']})"
     return text
