@@ -140,6 +140,10 @@ def test_coteaching_first_epoch_drops_the_codes_second_schedule_entry():
     assert log['forget_rate'].item() == pytest.approx(0.5 / 4)
     model.set_progress(3, 0, 3.0, 0)
     assert model.train_step(batch(), wrappers)['forget_rate'].item() == pytest.approx(0.5)
+    model, wrappers = build('CoTeaching', forget_rate=0.5, num_gradual=5, warmup_epochs=0,
+                            schedule_offset=0)
+    model.set_progress(0, 0, 0.0, 0)
+    assert model.train_step(batch(), wrappers)['forget_rate'].item() == 0
 
 
 def test_coteaching_exchanges_small_loss_samples():

@@ -176,3 +176,36 @@ def test_the_reference_losses_by_hand():
     t = 0.5
     want = -np.log(np.exp(1 / t) / (np.exp(1 / t) + 2))
     assert nt_xent(z, z, t).item() == pytest.approx(want, rel=1e-6)
+
+
+def test_targets_use_one_forward_per_view_and_set_as_the_code():
+    """With BatchNorm in train mode the code's targets come from four forwards (unlabelled
+    view 1, view 2, labelled view 1, view 2), each normalised by its own batch statistics,
+    and BN's running statistics move four times; 'joint' is one forward of all rows."""
+    from mmnoisy.models.learners.co_training import take_rows
+    with_bn = dict(NO_BN, backbone=dict(NO_BN['backbone'], norm=True))
+    for mode, updates in (('separate', 4), ('joint', 1)):
+        model, _ = build('DivideMix', network=with_bn, target_forwards=mode)
+        model.train()
+        g = torch.Generator().manual_seed(1)
+        x1, x2 = torch.rand(8, 1, 6, 6, generator=g), torch.rand(8, 1, 6, 6, generator=g)
+        lab = torch.tensor([True, False] * 4)
+        y = torch.nn.functional.one_hot(torch.arange(8) % C, C).float()
+        w = torch.full((8, ), 0.5)
+        ref = copy.deepcopy(model.net1)
+        with torch.no_grad():
+            p = lambda x: ref(x, mode='tensor').softmax(1)  # noqa: E731
+            if mode == 'separate':
+                u1, u2 = p(x1[~lab]), p(x2[~lab])
+                l1, l2 = p(x1[lab]), p(x2[lab])
+            else:
+                u1, u2, l1, l2 = p(torch.cat([x1[~lab], x2[~lab], x1[lab], x2[lab]])).split(4)
+        bn = [m for m in model.net1.modules() if isinstance(m, torch.nn.BatchNorm2d)][0]
+        before = int(bn.num_batches_tracked)
+        px, pu = model.co_guess('net1', [x1, x2], lab, y, w)
+        assert int(bn.num_batches_tracked) - before == updates
+        want_px = sharpen(0.5 * take_rows(y, lab) + 0.5 * (l1 + l2) / 2, 0.5)
+        torch.testing.assert_close(px, want_px, atol=1e-6, rtol=1e-5)
+        peer = model.eval_forward('net2', torch.cat([x1[~lab], x2[~lab]])).softmax(1).chunk(2)
+        torch.testing.assert_close(pu, sharpen((u1 + u2 + peer[0] + peer[1]) / 4, 0.5),
+                                   atol=1e-6, rtol=1e-5)

@@ -11,7 +11,7 @@ weak_weak_strong_strong_pipeline = [
 ]
 train_dataloader = dict(
     batch_sampler=dict(type='CoTrainingBatchSampler', unlabelled_batch_size='unicon',
-                       warmup_batch_size=128, drop_last=True),
+                       warmup_batch_size=64, drop_last=True),
     dataset=dict(dataset=dict(pipeline=weak_weak_strong_strong_pipeline)))
 custom_hooks = [
     dict(type='CoTrainingHook'),

@@ -6,7 +6,7 @@
 _base_ = ['./_co_training_digits.py']
 model = dict(type='VRLVMix', p_threshold=0.5, lambda_u=25)
 train_dataloader = dict(
-    batch_sampler=dict(type='CoTrainingBatchSampler', warmup_batch_size=128),
+    batch_sampler=dict(type='CoTrainingBatchSampler', warmup_batch_size=64),
     dataset=dict(dataset=dict(pipeline={{_base_.weak_weak_pipeline}})))
 param_scheduler = dict(_delete_=True, type='MultiStepLR', by_epoch=True, milestones=[15],
                        gamma=0.1)

@@ -188,6 +188,8 @@ DIGITS = {
     'RoLR+NegScale': 'configs/demo/negscale_rolr_smallcnn_digits_sym40.py',
     'UNICON': 'configs/demo/unicon_smallcnn_digits_sym40.py',
     'UNICON+HMW': 'configs/demo/unicon-hmw_smallcnn_digits_sym40.py',
+    'VRLVMix': 'configs/demo/vrlvmix_smallcnn_digits_sym40.py',
+    'CE+HMW': 'configs/demo/hmw_ce_smallcnn_digits_sym40.py',
 }
 
 

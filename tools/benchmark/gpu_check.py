@@ -371,10 +371,12 @@ def loader_rate(loader, warm, timed, workers=None):
     over ``timed`` batches after ``warm``."""
     from torch.utils.data import DataLoader
     if workers is not None:
-        loader = DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=loader.sampler,
-                            num_workers=workers, collate_fn=loader.collate_fn,
-                            worker_init_fn=loader.worker_init_fn, drop_last=loader.drop_last,
-                            pin_memory=loader.pin_memory)
+        # the loader's own batch sampler when it has one (two-stream batches), else its sampler
+        batching = dict(batch_sampler=loader.batch_sampler) if loader.batch_size is None else \
+            dict(batch_size=loader.batch_size, sampler=loader.sampler, drop_last=loader.drop_last)
+        loader = DataLoader(loader.dataset, num_workers=workers, collate_fn=loader.collate_fn,
+                            worker_init_fn=loader.worker_init_fn, pin_memory=loader.pin_memory,
+                            **batching)
     if len(loader) < warm + timed:
         raise ValueError(f'the loader has {len(loader)} batches, fewer than the {warm} + '
                          f'{timed} to time')
@@ -401,6 +403,11 @@ def loader_rates(config, changes, args):
     noisy_dataset(cfg.train_dataloader.dataset).dataset.indices = \
         cfg.train_dataloader.batch_size * (most + 3)
     loader = NoisyRunner.build_dataloader(cfg.train_dataloader, seed=0)
+    if hasattr(loader.batch_sampler, 'labelled_sets'):
+        # two-stream batches without a learner: the warm-up plan (every sample, per network)
+        # in batches of the configured size
+        loader.batch_sampler.labelled_sets = lambda epoch: None
+        loader.batch_sampler.warmup_batch_size = loader.batch_sampler.batch_size
     rates = {str(w): loader_rate(loader, 2, loader_batches(w, args.timed, args.per_worker), w)
              for w in counts}
     return dict(workers=cfg.train_dataloader.num_workers, images_per_s=rates)
@@ -425,13 +432,17 @@ def _reset_cuda():
 def run_to_method_phase(name, precision, args, timed):
     """The runner of method ``name`` trained through ``args.warm`` + ``timed`` method-phase
     iterations on a subset just large enough; returns (config, batch, runner, timer)."""
+    from mmengine.config import Config
+
     from mmnoisy.utils.tools import build_runner
     config, changes = THROUGHPUT[name]
     warmup = changes.get('warmup', 0)
     run = f'{_slug(name)}_{precision}_{timed}'
-    # enough images for the warm + timed iterations in one epoch (RoLR's sampler makes 2 passes)
+    # enough images for the warm + timed iterations in one epoch (RoLR's sampler makes 2 passes;
+    # two-stream batches: an epoch is each network's labelled set, which may be a small share)
+    streams = 'batch_sampler' in Config.fromfile(osp.join(ROOT, config)).train_dataloader
     cfg = load_config(config, changes, data_root=args.data_root,
-                      subset_batches=args.warm + timed + 2, warmup=warmup,
+                      subset_batches=(args.warm + timed + 2) * (4 if streams else 1), warmup=warmup,
                       max_epochs=warmup + 1, tiny=args.dry_run,
                       batch_cap=args.batch_cap, workers=args.workers, amp=precision == 'amp',
                       work_dir=osp.join(args.work_dir, run), name=run)
