@@ -535,6 +535,34 @@ def profile_step(name, args, steps=5):
 
 
 # ----------------------------------------------------------------------------- smoke
+def _nonempty_streams_hook():
+    """A hook for the smoke: a selection on one batch of images can be empty (UNICON's per-class
+    quota) or everything, and the method step would then not run; each labelled set keeps at
+    least one labelled and one unlabelled sample."""
+    import numpy as np
+    from mmengine.hooks import Hook
+
+    class NonEmptyStreams(Hook):
+
+        def before_train(self, runner):
+            sampler = runner.train_loop.dataloader.batch_sampler
+            inner = sampler.labelled_sets
+
+            def labelled_sets(epoch):
+                masks = inner(epoch)
+                if masks is None:
+                    return None
+                out = []
+                for m in masks:
+                    m = np.array(m, bool)
+                    m[0], m[-1] = m[0] or not m.any(), m[-1] and not m.all()
+                    out.append(m)
+                return out
+            sampler.labelled_sets = labelled_sets
+
+    return NonEmptyStreams()
+
+
 def run_smoke(name, args):
     """One warm-up and one method iteration of ``name`` (``warmup + 1`` epochs of one batch)."""
     import numpy as np
@@ -546,9 +574,15 @@ def run_smoke(name, args):
                       max_epochs=warmup + 1, tiny=args.dry_run, batch_cap=args.batch_cap,
                       workers=args.workers, amp=args.amp, name=f'smoke_{_slug(name)}',
                       work_dir=osp.join(args.work_dir, f'smoke_{_slug(name)}'))
+    streams = 'batch_sampler' in cfg.train_dataloader
+    if streams:
+        # two-stream batches: a labelled set smaller than a batch must still give an iteration
+        cfg.train_dataloader.batch_sampler.drop_last = False
     batch = cfg.train_dataloader.batch_size
     _reset_cuda()
     runner = build_runner(cfg)
+    if streams:
+        runner.register_hook(_nonempty_streams_hook(), priority='LOWEST')
     start = time.perf_counter()
     runner.train()
     scalars = runner.message_hub.log_scalars
