@@ -86,6 +86,18 @@ def nt_xent(z1, z2, tau):
     return total / (2 * n)
 
 
+@torch.no_grad()
+def targets(net, peer, x1, x2, y, w, lab, unl, t=0.5):
+    """Label co-refinement of the labelled rows (w y + (1 - w) of the network's mean over the
+    two views) and co-guessing of the unlabelled ones (both networks, both views), sharpened."""
+    p = lambda m, x: m(x, mode='tensor').softmax(1)  # noqa: E731
+    wl = w[lab, None]
+    t_lab = sharpen(wl * y[lab] + (1 - wl) * (p(net, x1[lab]) + p(net, x2[lab])) / 2, t)
+    t_unl = sharpen((p(net, x1[unl]) + p(net, x2[unl]) + p(peer, x1[unl]) +
+                     p(peer, x2[unl])) / 4, t)
+    return t_lab, t_unl
+
+
 def sgd_step(net, loss):
     grads = torch.autograd.grad(loss, list(net.parameters()))
     return [p.detach() - LR * g for p, g in zip(net.parameters(), grads)]
@@ -109,12 +121,7 @@ def test_dividemix_step_equals_the_papers_equations():
     y = torch.nn.functional.one_hot(torch.arange(B) % C, C).float()
     net, peer = copy.deepcopy(model.net1), copy.deepcopy(model.net2)
     lab, unl = torch.arange(5), torch.arange(5, 8)
-    with torch.no_grad():
-        p = lambda m, x: m(x, mode='tensor').softmax(1)  # noqa: E731
-        wl = w[lab, None]
-        t_lab = sharpen(wl * y[lab] + (1 - wl) * (p(net, x1[lab]) + p(net, x2[lab])) / 2, 0.5)
-        t_unl = sharpen((p(net, x1[unl]) + p(net, x2[unl]) + p(peer, x1[unl]) +
-                         p(peer, x2[unl])) / 4, 0.5)
+    t_lab, t_unl = targets(net, peer, x1, x2, y, w, lab, unl)
     lam, perm = draws(model, 2 * B)
     mixed_x, mixed_t = mixmatch(torch.cat([x1[lab], x2[lab]]), torch.cat([x1[unl], x2[unl]]),
                                 torch.cat([t_lab, t_lab]), torch.cat([t_unl, t_unl]), lam, perm)
@@ -143,12 +150,7 @@ def test_unicon_step_equals_the_papers_equations():
     y = torch.nn.functional.one_hot(torch.arange(B) % C, C).float()
     net, peer = copy.deepcopy(model.net1), copy.deepcopy(model.net2)
     lab, unl = torch.arange(4), torch.arange(4, 8)
-    with torch.no_grad():
-        p = lambda m, x: m(x, mode='tensor').softmax(1)  # noqa: E731
-        wl = w[lab, None]
-        t_lab = sharpen(wl * y[lab] + (1 - wl) * (p(net, x1[lab]) + p(net, x2[lab])) / 2, 0.5)
-        t_unl = sharpen((p(net, x1[unl]) + p(net, x2[unl]) + p(peer, x1[unl]) +
-                         p(peer, x2[unl])) / 4, 0.5)
+    t_lab, t_unl = targets(net, peer, x1, x2, y, w, lab, unl)
     lam, perm = draws(model, 2 * B)
     mixed_x, mixed_t = mixmatch(torch.cat([s1[lab], s2[lab]]), torch.cat([s1[unl], s2[unl]]),
                                 torch.cat([t_lab, t_lab]), torch.cat([t_unl, t_unl]), lam, perm)

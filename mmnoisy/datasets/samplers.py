@@ -42,9 +42,9 @@ class MultiPassSampler(DefaultSampler):
 # --------------------------------------------------------------------------------------------
 # Two-stream batches of the two-network semi-supervised learners (DivideMix, UNICON, VRLVMix)
 
-#: the stream code a sample of a two-stream batch carries (``data_sample.stream``):
-#: 2 k = labelled for network k (every sample in warm-up), 2 k + 1 = unlabelled for network k
-STREAM_NAMES = ('net1 labelled', 'net1 unlabelled', 'net2 labelled', 'net2 unlabelled')
+# the stream code a sample of a two-stream batch carries (``data_sample.stream``):
+# 2 k = labelled for network k (every sample in warm-up), 2 k + 1 = unlabelled for network k
+
 ORDERS = ('alternating', 'interleaved')
 
 
