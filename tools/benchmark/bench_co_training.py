@@ -14,6 +14,12 @@ digits: the same five methods (and RoLR + NegScale, UNICON, UNICON + HMW) on the
 
     python tools/benchmark/bench_co_training.py digits --seeds 1 2 3
 
+coteaching-kept: Co-teaching's digits demo in-process, counting per epoch and per given label the
+    share of batch rows the small-loss pick keeps (both networks' picks), for the schedule
+    offsets given; a class kept at 0% is never learnt.
+
+    OMP_NUM_THREADS=1 python tools/benchmark/bench_co_training.py coteaching-kept --offsets 0 1
+
 memorisation: after an accuracy run, how much of the noise each final model fits (the share of
     mislabelled training samples predicted as their given label).
 
@@ -213,6 +219,57 @@ def digits(args):
         json.dump(results, f, indent=1)
 
 
+def coteaching_kept(args):
+    """Per epoch and given label, the share of the batch rows Co-teaching's small-loss picks
+    keep, on the digits demo, once per ``schedule_offset`` (same seed)."""
+    import numpy as np
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import mmnoisy.all_modules  # noqa: F401
+    import mmnoisy.models.learners.coteaching as coteaching
+    pick, step = coteaching.small_loss_indices, coteaching.CoTeaching.method_step
+    counts, current = {}, {}
+
+    def counting_pick(losses, keep_ratio):
+        kept = pick(losses, keep_ratio)
+        labels, seen_kept = current['labels'], counts.setdefault(current['epoch'],
+                                                                 np.zeros((2, 10)))
+        np.add.at(seen_kept[0], labels, 1)
+        np.add.at(seen_kept[1], labels[kept.cpu().numpy()], 1)
+        return kept
+
+    def recording_step(self, views, labels, sample_idx, optim_wrapper):
+        current.update(labels=labels.cpu().numpy(), epoch=self.epoch)
+        return step(self, views, labels, sample_idx, optim_wrapper)
+
+    coteaching.small_loss_indices, coteaching.CoTeaching.method_step = counting_pick, \
+        recording_step
+    report = {}
+    try:
+        for offset in args.offsets:
+            counts.clear()
+            cfg = Config.fromfile(DIGITS['Co-teaching'])
+            cfg.model.schedule_offset = offset
+            cfg.randomness = dict(seed=args.seed)
+            cfg.train_dataloader.dataset.noise.seed = args.seed
+            cfg.work_dir = osp.join(args.work_dir, f'offset{offset}_seed{args.seed}')
+            cfg.log_level = 'WARNING'
+            Runner.from_cfg(cfg).train()
+            rows = [(counts[e][1] / np.maximum(counts[e][0], 1)).round(2).tolist()
+                    for e in sorted(counts)]
+            report[offset] = rows
+            print(f'schedule_offset={offset}: kept share per given label, epochs 1-{len(rows)}')
+            for epoch, row in enumerate(rows, 1):
+                print(f'  {epoch:3d} ' + ' '.join(f'{v:4.2f}' for v in row)
+                      + f'   min {min(row):4.2f}')
+    finally:
+        coteaching.small_loss_indices, coteaching.CoTeaching.method_step = pick, step
+    os.makedirs(args.work_dir, exist_ok=True)
+    with open(osp.join(args.work_dir, 'coteaching_kept.json'), 'w') as f:
+        json.dump(report, f, indent=1)
+
+
 def memorisation(args):
     """How much of the noise each trained model has fitted: on the training subset (test
     transform), the share of noisy samples predicted as their *given* (wrong) label, and the
@@ -392,6 +449,10 @@ def main():
     dig.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
     dig.add_argument('--methods', nargs='*')
     dig.add_argument('--work-dir', default='work_dirs/bench_co_training_digits')
+    ck = sub.add_parser('coteaching-kept')
+    ck.add_argument('--offsets', type=int, nargs='+', default=[0, 1])
+    ck.add_argument('--seed', type=int, default=1)
+    ck.add_argument('--work-dir', default='work_dirs/bench_co_training_digits')
     mem = sub.add_parser('memorisation')
     mem.add_argument('data_root')
     mem.add_argument('--subset', type=int, default=10000)
@@ -411,6 +472,7 @@ def main():
     sim.add_argument('--work-dir', default='work_dirs/bench_co_training')
     args = parser.parse_args()
     {'accuracy': accuracy, 'digits': digits, 'memorisation': memorisation,
+     'coteaching-kept': coteaching_kept,
      'iteration': iteration, 'similarity': similarity,
      'negscale-loss': negscale_loss_cost}[args.mode](args)
 
