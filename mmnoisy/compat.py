@@ -25,13 +25,19 @@
    ``collate_fn`` but ``type`` to the function (``default_collate(..., _scope_=...)``:
    TypeError on the first batch). :func:`unscoped_collate_fn` drops the scope, which
    ``NoisyRunner.build_dataloader`` applies.
+6. Checkpoints written whole or not at all. mmengine writes ``epoch_N.pth`` in place, so a
+   run killed while saving leaves a truncated file under the final name.
+   :func:`atomic_save_checkpoint` writes a local checkpoint to a temporary file beside it and
+   renames it into place (a rename within a folder is atomic); other backends as before.
 """
 import hashlib
 import os
 import os.path as osp
+import pickle
 import re
 import shutil
 import tempfile
+import zipfile
 from urllib.parse import urlparse
 
 import numpy as np
@@ -46,6 +52,10 @@ class CheckpointLoadError(RuntimeError):
     """A checkpoint that cannot be loaded safely or does not match the model."""
 
 
+class DamagedCheckpointError(CheckpointLoadError):
+    """A file that is not a complete checkpoint: empty, cut short, or not one at all."""
+
+
 def _numpy_globals():
     """numpy classes that pickled arrays and scalars reference (numpy 1.x and 2.x)."""
     names = []
@@ -54,6 +64,10 @@ def _numpy_globals():
     except ImportError:  # pragma: no cover - numpy 1.x
         from numpy.core import multiarray
     names += [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype]
+    # files pickled under numpy 1.x (the official CIFAR-10N / CIFAR-100N .pt files) name the
+    # same functions by their old module, which numpy 2 keeps only as a deprecated alias
+    names += [(multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
+              (multiarray.scalar, 'numpy.core.multiarray.scalar')]
     dtype_classes = {type(np.dtype(t)) for t in (
         'bool', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64',
         'float16', 'float32', 'float64', 'complex64', 'complex128', 'U1', 'S1', 'O')}
@@ -80,20 +94,51 @@ SAFE_GLOBALS = [HistoryBuffer, bytes] + _numpy_globals() + [  # bytes: empty arr
 ]
 
 
+# the first bytes of a legacy (pre-zip) torch.save file: the pickled magic number
+_LEGACY_MAGIC = pickle.dumps(torch.serialization.MAGIC_NUMBER, protocol=2)
+
+
+def checkpoint_file_problem(path):
+    """Why the file at ``path`` cannot be a complete ``torch.save`` file, or None: empty,
+    a zip archive without its central directory (cut short), or neither format."""
+    size = osp.getsize(path)
+    if size == 0:
+        return 'the file is empty'
+    with open(path, 'rb') as f:
+        head = f.read(len(_LEGACY_MAGIC))
+    if head.startswith(b'PK\x03\x04'):
+        if not zipfile.is_zipfile(path):
+            return f'it was cut short ({size} bytes; the end of its zip archive is missing)'
+        return None
+    if head == _LEGACY_MAGIC:
+        return None
+    return 'it is neither a zip-format nor a legacy torch.save file'
+
+
 def safe_torch_load(path, map_location='cpu'):
-    """``torch.load`` with ``weights_only=True`` and the allow-list above."""
+    """``torch.load`` with ``weights_only=True`` and the allow-list above. A file that is not
+    a complete checkpoint raises :class:`DamagedCheckpointError`, one that holds objects
+    outside the allow-list :class:`CheckpointLoadError`; both name the file."""
+    problem = checkpoint_file_problem(path)
+    if problem:
+        raise DamagedCheckpointError(f'{path} is not a complete checkpoint: {problem}')
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as err:  # torch raises UnpicklingError or RuntimeError here
-        if 'weights_only' not in str(err) and 'Unsupported global' not in str(err):
-            raise
-        found = re.findall(r'GLOBAL ([\w.]+)', str(err))
-        raise CheckpointLoadError(
-            f'refusing to load {path}: it contains objects outside the safe allow-list '
-            f'({", ".join(found) or "see below"}). mmnoisy loads checkpoints with '
-            'weights_only=True; if you trust this file, add the class to '
-            f'mmnoisy.compat.SAFE_GLOBALS.\nOriginal error: {err}') from None
+    except Exception as err:  # noqa: BLE001 - every failure becomes one line naming the file
+        text = str(err)
+        if 'Unsupported global' in text or 'weights_only' in text:
+            found = sorted(set(re.findall(r'GLOBAL ([\w.]+)', text)))
+            if found:
+                raise CheckpointLoadError(
+                    f'refusing to load {path}: it holds objects outside the safe allow-list '
+                    f'({", ".join(found)}); mmnoisy loads checkpoints with weights_only=True. '
+                    'If you trust this file, add those classes to '
+                    'mmnoisy.compat.SAFE_GLOBALS') from None
+        first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+        raise DamagedCheckpointError(
+            f'{path} is not a complete checkpoint: loading it failed '
+            f'({type(err).__name__}: {first[:200]})') from None
 
 
 def load_local(filename, map_location=None):
@@ -135,8 +180,22 @@ def _fetch(url, path, timeout=60, chunk=1 << 20):
         raise OSError(f'download cut short: {received} of {expected} bytes')
 
 
-def download_checkpoint(url, cache_dir=None, attempts=2):
-    """Download ``url`` into the cache (once) and return the local path.
+def cache_path(url, cache_dir=None):
+    """Where the checkpoint at ``url`` is cached. A name carrying a sha256 prefix
+    (``NAME-{sha256[:8]}.pth``, verified on download) is its own key: ``CACHE/NAME``. Any other
+    file is keyed by its URL, so that two URLs ending in the same name never share a file:
+    ``CACHE/url-{sha256(url)[:16]}/NAME`` (the familiar name kept)."""
+    cache_dir = cache_dir or checkpoint_cache_dir()
+    name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
+    if HASH_IN_NAME.search(name):
+        return osp.join(cache_dir, name)
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return osp.join(cache_dir, f'url-{key}', name)
+
+
+def download_checkpoint(url, cache_dir=None, attempts=2, refresh=False):
+    """Download ``url`` into the cache (once; again with ``refresh``) and return the local
+    path (:func:`cache_path`).
 
     The file is written under a temporary name and moved into place only when complete
     and, if its name carries a sha256 prefix, only when the hash matches. A failed or
@@ -146,17 +205,16 @@ def download_checkpoint(url, cache_dir=None, attempts=2):
     """
     from http.client import HTTPException
     from urllib.error import URLError
-    cache_dir = cache_dir or checkpoint_cache_dir()
-    os.makedirs(cache_dir, exist_ok=True)
-    name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
-    dst = osp.join(cache_dir, name)
+    dst = cache_path(url, cache_dir)
+    folder, name = osp.split(dst)
+    os.makedirs(folder, exist_ok=True)
     match = HASH_IN_NAME.search(name)
     if osp.isfile(dst):
-        if not match or sha256_of(dst).startswith(match.group(1)):
+        if not refresh and (not match or sha256_of(dst).startswith(match.group(1))):
             return dst
         os.remove(dst)
     for attempt in range(1, attempts + 1):
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f'.{name}.', suffix='.part')
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{name}.', suffix='.part')
         os.close(fd)
         try:
             try:
@@ -180,15 +238,33 @@ def download_checkpoint(url, cache_dir=None, attempts=2):
                 os.remove(tmp)
 
 
+def _download_and_load(url, map_location, cache_dir):
+    """A cached file that is not a complete checkpoint (a download cut short without a
+    Content-Length, a disk error) is removed and fetched once more."""
+    path = download_checkpoint(url, cache_dir)
+    try:
+        return safe_torch_load(path, map_location)
+    except DamagedCheckpointError as err:
+        first = str(err)
+    path = download_checkpoint(url, cache_dir, refresh=True)
+    try:
+        return safe_torch_load(path, map_location)
+    except DamagedCheckpointError as err:
+        os.remove(path)
+        raise DamagedCheckpointError(
+            f'{url} is not a complete checkpoint, downloaded twice ({first}; then: {err}); '
+            'removed from the cache') from None
+
+
 def load_http(filename, map_location=None, model_dir=None, progress=False):
     rank, world_size = get_dist_info()
     if rank == 0:
-        path = download_checkpoint(filename, model_dir)
+        checkpoint = _download_and_load(filename, map_location, model_dir)
     if world_size > 1:
         torch_dist.barrier()
         if rank > 0:
-            path = download_checkpoint(filename, model_dir)
-    return safe_torch_load(path, map_location)
+            checkpoint = _download_and_load(filename, map_location, model_dir)
+    return checkpoint
 
 
 def register_checkpoint_loaders():
@@ -197,14 +273,36 @@ def register_checkpoint_loaders():
                                      force=True)
 
 
+def unwrapped_state_dict(model, state_dict):
+    """``state_dict`` with the keys mmengine's loader matches: without the ``module.``
+    segments of DDP wrappers at any depth. A two-network learner under DDP wraps each network
+    (``net1.module.backbone...``), mmengine saves ``model.state_dict()`` with those segments
+    but loads by unwrapping every wrapper (``net1.backbone...``): left as saved, a resumed
+    distributed run (or a single-process test of its checkpoint) loaded no weight at all."""
+    from mmengine.runner.checkpoint import get_state_dict
+    own = get_state_dict(model)
+
+    def key(k):
+        if k in own:
+            return k
+        bare = re.sub(r'(^|\.)module\.', r'\1', k)
+        return bare if bare in own else k
+    out = type(state_dict)((key(k), v) for k, v in state_dict.items())
+    if hasattr(state_dict, '_metadata'):
+        out._metadata = state_dict._metadata
+    return out
+
+
 def check_state_dict_matches(model, state_dict, source='checkpoint'):
     """Raise a readable error when ``state_dict`` does not fit ``model``.
 
-    Keys are compared after stripping a DDP ``module.`` prefix. Returns nothing when every
-    parameter and buffer of the model is present with the same shape.
+    Keys are compared as mmengine's loader matches them (DDP ``module.`` segments removed,
+    :func:`unwrapped_state_dict`). Returns nothing when every parameter and buffer of the
+    model is present with the same shape.
     """
-    own = model.state_dict()
-    theirs = {re.sub(r'^module\.', '', k): v for k, v in state_dict.items()}
+    from mmengine.runner.checkpoint import get_state_dict
+    own = get_state_dict(model)
+    theirs = unwrapped_state_dict(model, state_dict)
     missing = [k for k in own if k not in theirs]
     unexpected = [k for k in theirs if k not in own]
     shapes = [f'{k}: checkpoint {tuple(theirs[k].shape)} vs model {tuple(v.shape)}'
@@ -224,6 +322,19 @@ def check_state_dict_matches(model, state_dict, source='checkpoint'):
     raise CheckpointLoadError('\n'.join(lines))
 
 
+def slurm_first_host(nodes):
+    """The first host of a Slurm node list (``node[1-4]``), by ``scontrol show hostnames``
+    run without a shell (the list is passed as one argument, never interpreted)."""
+    import subprocess
+    proc = subprocess.run(['scontrol', 'show', 'hostnames', nodes], capture_output=True,
+                          text=True, check=False)
+    hosts = proc.stdout.split()
+    if proc.returncode or not hosts:
+        raise RuntimeError(f'scontrol show hostnames {nodes!r} failed ({proc.returncode}): '
+                           f'{proc.stderr.strip() or "no host"}; set MASTER_ADDR')
+    return hosts[0]
+
+
 def init_cpu_dist(launcher):
     """Start a gloo process group for a CPU run (torchrun or Slurm environment)."""
     if torch_dist.is_initialized():
@@ -234,10 +345,7 @@ def init_cpu_dist(launcher):
         os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', '0'))
         os.environ.setdefault('MASTER_PORT', '29500')
         if 'MASTER_ADDR' not in os.environ:
-            import subprocess
-            nodes = os.environ['SLURM_NODELIST']
-            os.environ['MASTER_ADDR'] = subprocess.getoutput(
-                f'scontrol show hostname {nodes} | head -n1')
+            os.environ['MASTER_ADDR'] = slurm_first_host(os.environ['SLURM_NODELIST'])
     elif launcher != 'pytorch':
         raise ValueError(f'launcher {launcher!r} is not supported without CUDA; '
                          "use 'pytorch' (tools/dist_train.sh) or 'slurm'")
@@ -306,7 +414,35 @@ def unscoped_collate_fn(dataloader_cfg):
     return dataloader_cfg
 
 
+def atomic_save_checkpoint(checkpoint, filename, file_client_args=None, backend_args=None):
+    """mmengine's ``save_checkpoint`` for a local path: the bytes go to
+    ``.{name}.part`` in the same folder, are flushed to disk, then renamed to ``filename``."""
+    from mmengine.runner import checkpoint as mm_checkpoint
+    local = '://' not in str(filename) and file_client_args is None and backend_args is None
+    if not local:
+        return mm_checkpoint.save_checkpoint(checkpoint, filename, file_client_args,
+                                             backend_args)
+    folder, name = osp.split(osp.abspath(filename))
+    os.makedirs(folder, exist_ok=True)
+    part = osp.join(folder, f'.{name}.part')
+    try:
+        with open(part, 'wb') as f:
+            torch.save(checkpoint, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(part, filename)
+    finally:
+        if osp.exists(part):
+            os.remove(part)
+
+
+def patch_checkpoint_saving():
+    import mmengine.runner.runner as mm_runner
+    mm_runner.save_checkpoint = atomic_save_checkpoint
+
+
 register_checkpoint_loaders()
 patch_adjust_hue()
 enable_external_configs()
+patch_checkpoint_saving()
 

@@ -89,3 +89,43 @@ def test_bad_label_files(tmp_path):
     np.save(tmp_path / 'float.npy', LABELS + 0.5)
     with pytest.raises(NoiseConfigError, match='must be integers'):
         apply_noise(dict(type='file', path=str(tmp_path / 'float.npy')), LABELS, 10)
+
+
+def test_npz_clean_labels_are_checked_under_either_key(tmp_path):
+    """Our key (clean_labels) and CIFAR-N's spelling (clean_label) are both checked; a file
+    with neither says that nothing was checked."""
+    noisy = (LABELS + 1) % 10
+    for key in ('clean_labels', 'clean_label'):
+        path = str(tmp_path / f'{key}.npz')
+        np.savez(path, noisy_labels=noisy, **{key: np.roll(LABELS, 1)})
+        with pytest.raises(NoiseConfigError, match=f"clean labels \\(key '{key}'\\) do not"):
+            apply_noise(dict(type='file', path=path), LABELS, 10)
+        np.savez(path, noisy_labels=noisy, **{key: LABELS})
+        assert np.array_equal(apply_noise(dict(type='file', path=path), LABELS, 10).noisy_labels,
+                              noisy)
+    path = str(tmp_path / 'none.npz')
+    np.savez(path, noisy_labels=noisy)
+    with pytest.warns(UserWarning, match='no clean labels .* not checked'):
+        apply_noise(dict(type='file', path=path), LABELS, 10)
+
+
+def numpy1_pickle(obj, path):
+    """``torch.save`` in the legacy format with numpy's module paths as numpy 1.x wrote them
+    (``numpy.core.multiarray``), as in the official CIFAR-10N / CIFAR-100N files."""
+    import io
+    buf = io.BytesIO()
+    torch.save(obj, buf, _use_new_zipfile_serialization=False)
+    data = buf.getvalue()
+    assert b'numpy._core.multiarray' in data
+    with open(path, 'wb') as f:
+        f.write(data.replace(b'numpy._core.multiarray', b'numpy.core.multiarray'))
+
+
+def test_cifar_n_file_pickled_under_numpy_1(tmp_path):
+    aggre = LABELS.copy()
+    aggre[:5] = (aggre[:5] + 1) % 10
+    path = str(tmp_path / 'CIFAR-10_human.pt')
+    numpy1_pickle({'clean_label': LABELS.copy(), 'aggre_label': aggre,
+                   'noise_fraction': np.float64(0.05)}, path)
+    res = apply_noise(dict(type='cifarn', path=path, label='aggre'), LABELS, 10)
+    assert np.array_equal(res.noisy_labels, aggre) and res.noise_rate == pytest.approx(0.05)

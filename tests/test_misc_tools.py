@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from mmnoisy.noise import apply_noise, save_noise
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_tool
 
 sys.path.insert(0, ROOT)
 from tools.analysis import plot_noise  # noqa: E402
@@ -101,6 +101,11 @@ def test_train_options_are_merged_before_worker_settings():
     args = train.parse_args([args.config, '--no-persistent-workers', '--resume'])
     cfg = train.merge_args(Config.fromfile(args.config), args)
     assert cfg.val_dataloader.persistent_workers is False and cfg.resume is True
+    # with workers, the training loader still starts them afresh each epoch (exact resume)
+    cfg = train.merge_args(Config.fromfile(args.config), train.parse_args([args.config]))
+    assert cfg.train_dataloader.num_workers > 0
+    assert not cfg.train_dataloader.get('persistent_workers', False)
+    assert cfg.val_dataloader.persistent_workers is True
 
 
 def test_auto_scale_lr_needs_a_base_batch_size():
@@ -221,3 +226,40 @@ def test_benchmark_table_cell_locks(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, 'kill', foreign)
     assert not _claim(lock) and open(lock).read() == str(os.getpid())
+
+
+def test_config_syntax_error_names_the_file_and_line(tmp_path):
+    from mmnoisy.utils.tools import ConfigFileError, load_config
+    bad = tmp_path / 'bad.py'
+    bad.write_text(f"_base_ = ['{ROOT}/configs/demo/ce_smallcnn_digits_sym40.py']\n"
+                   "model = dict(\n    head=dict(num_classes=10,,),\n)\n")
+    child = tmp_path / 'child.py'
+    child.write_text("_base_ = ['./bad.py']\ntrain_cfg = dict(max_epochs=1)\n")
+    with pytest.raises(ConfigFileError, match=rf'^config {bad}, line 3: invalid syntax'):
+        load_config(str(bad))
+    with pytest.raises(ConfigFileError, match=rf'config {bad}, line 3: .*\(inherited by {child}\)'):
+        load_config(str(child))
+    proc = run_tool('tools/train.py', str(child), '--work-dir', str(tmp_path / 'w'), check=False)
+    assert proc.returncode != 0
+    assert f'config {bad}, line 3: invalid syntax' in proc.stderr.splitlines()[-1]
+    assert '<unknown>' not in proc.stderr
+
+
+def test_closing_line_averages_the_configs_last_k():
+    """A run whose metric averages the last 5 epochs closes with the mean of the last 5
+    (it printed the mean of the last 10 beside its accuracy/top1_last5)."""
+    from types import SimpleNamespace
+
+    from mmengine.config import Config
+    from mmengine.logging import MessageHub
+
+    from mmnoisy.evaluation.metrics.last_k_accuracy import HISTORY_KEY
+    from tools.train import final_summary
+    hub = MessageHub.get_instance('test_closing_line')
+    hub.update_info(HISTORY_KEY, {e: float(e) for e in range(12)})
+    for evaluator, k, mean in ((dict(type='LastKAccuracy', last_k=5), 5, 9.0),
+                               ([dict(type='mmnoisy.LastKAccuracy', last_k=3)], 3, 10.0),
+                               (dict(type='Accuracy'), 10, 6.5)):
+        runner = SimpleNamespace(message_hub=hub, work_dir='w',
+                                 cfg=Config(dict(val_evaluator=evaluator)))
+        assert f'mean of the last {k} epochs: {mean:.2f}%' in final_summary(runner)

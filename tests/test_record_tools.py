@@ -79,7 +79,9 @@ def test_record_demo_logs_selection_quality_and_exports(record_run):
                for line in open(d / 'vis_data' / 'scalars.json')]
     assert any('selection/net/precision' in row for row in scalars)
     quality = json.load(open(work_dir / 'selection_quality.json'))
-    assert [e['epoch'] for e in quality['epochs']] == list(range(1, 30))
+    # numbered from 1 as the log's 'selection epoch N': the first selection trains epoch 2
+    assert [e['epoch'] for e in quality['epochs']] == list(range(2, 31))
+    assert 'selection epoch 2 net' in log and 'selection epoch 30 net' in log
     assert quality['epochs'][-1]['net']['precision'] == pytest.approx(last[1], abs=1e-4)
 
 

@@ -63,7 +63,9 @@ def test_test_tool_with_local_path_and_url(demo_run, tmp_path, file_server):
     remote = run_tool('tools/test.py', DEMO, f'{server.url}/demo.pth', '--work-dir',
                       str(tmp_path / 'url'), env={'MMNOISY_CACHE': str(tmp_path / 'cache')})
     assert _last_accuracy(remote.stdout + remote.stderr) == pytest.approx(acc)
-    assert os.listdir(tmp_path / 'cache') == ['demo.pth']
+    # cached under its URL's key, the file name kept
+    [folder] = os.listdir(tmp_path / 'cache')
+    assert folder.startswith('url-') and os.listdir(tmp_path / 'cache' / folder) == ['demo.pth']
 
 
 def _zoo(root, name, weights):
@@ -153,6 +155,29 @@ def test_resume_ends_with_the_same_weights(tmp_path):
     assert sorted(history) == [0, 1, 2]  # epoch 4 (key 3) is validated after the save
 
 
+def test_resume_from_a_damaged_latest_checkpoint_names_the_previous_one(demo_run, tmp_path):
+    """epoch_30.pth cut short (a run killed while saving before saves were atomic, a full
+    disk): --resume says so in one line and names epoch_20.pth; nothing is written over."""
+    import shutil
+    work_dir = tmp_path / 'w'
+    shutil.copytree(demo_run[0], work_dir)
+    latest = work_dir / 'epoch_30.pth'
+    (work_dir / 'last_checkpoint').write_text(str(latest))
+    data = latest.read_bytes()
+    latest.write_bytes(data[:len(data) // 3])
+    before = sorted(os.listdir(work_dir))
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(work_dir), '--resume', check=False)
+    assert proc.returncode != 0
+    line = [ln for ln in proc.stderr.splitlines() if 'cannot resume from' in ln][-1]
+    assert f'cannot resume from {latest}: {latest} is not a complete checkpoint: it was cut ' \
+        'short' in line
+    assert line.endswith(f'resume from the previous one: --resume {work_dir}/epoch_20.pth')
+    assert 'weights_only' not in proc.stderr
+    assert set(before) <= set(os.listdir(work_dir))  # nothing removed
+    assert (work_dir / 'epoch_20.pth').read_bytes() == open(
+        osp.join(demo_run[0], 'epoch_20.pth'), 'rb').read()
+
+
 def test_distributed_training_with_two_cpu_processes(tmp_path):
     log = dist_train(DEMO, tmp_path, 'train_cfg.max_epochs=3')
     assert _last_accuracy(log) > 30.0
@@ -229,6 +254,18 @@ def test_bad_configs_fail_with_a_clear_message(tmp_path, options, message):
     assert proc.returncode != 0
     assert re.search(message, proc.stderr), proc.stderr[-2000:]
     assert not (tmp_path / 'noisy_labels.npz').exists()
+
+
+def test_num_classes_hint_names_the_key_the_config_uses(tmp_path):
+    from mmnoisy.engine.hooks.noisy_label_hook import num_classes_keys
+    assert num_classes_keys(dict(type='X', head=dict(num_classes=3))) == ['model.head.num_classes']
+    assert num_classes_keys(dict(network=dict(head=dict(num_classes=3), neck=None))) == \
+        ['model.network.head.num_classes']
+    proc = run_tool('tools/train.py', 'configs/demo/dividemix_smallcnn_digits_sym40.py',
+                    '--work-dir', str(tmp_path), '--cfg-options',
+                    'model.network.head.num_classes=7', check=False)
+    assert proc.returncode != 0
+    assert 'set model.network.head.num_classes=10 or use the matching dataset' in proc.stderr
 
 
 def test_amp_without_gpu_is_a_clear_error(tmp_path):

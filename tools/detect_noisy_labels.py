@@ -22,7 +22,7 @@ import shutil
 import sys
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
@@ -100,7 +100,7 @@ def is_noisy_of_originals(labels, clean_labels, is_copy):
 
 def train_and_detect(args, methods):
     from mmnoisy.datasets import training_label_info
-    from mmnoisy.utils.tools import build_runner
+    from mmnoisy.utils.tools import build_runner, load_config
     from tools.train import merge_args
     from tools.train import parse_args as train_args
     work_dir = args.work_dir or osp.join(
@@ -108,7 +108,7 @@ def train_and_detect(args, methods):
     # the config as tools/train.py would run it, with this tool's overrides
     targs = train_args([args.source, '--work-dir', work_dir])
     targs.cfg_options = args.cfg_options
-    cfg = prepare_config(merge_args(Config.fromfile(args.source), targs), args, methods)
+    cfg = prepare_config(merge_args(load_config(args.source), targs), args, methods)
     runner = build_runner(cfg)
     runner.logger.info(f'detecting mislabelled samples with {", ".join(methods)}; training '
                        f'the classifier for {runner.max_epochs} epochs first')

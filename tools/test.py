@@ -8,11 +8,11 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-from mmnoisy.utils.tools import build_runner, shutdown_distributed  # noqa: E402
+from mmnoisy.utils.tools import build_runner, load_config, shutdown_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -34,7 +34,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -4,11 +4,12 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-from mmnoisy.utils.tools import build_runner, enable_amp, shutdown_distributed  # noqa: E402
+from mmnoisy.utils.tools import (build_runner, enable_amp, load_config,  # noqa: E402
+                                  shutdown_distributed)
 
 
 def parse_args(argv=None):
@@ -72,20 +73,32 @@ def merge_args(cfg, args):
             cfg[loader]['pin_memory'] = False
         if args.no_persistent_workers or cfg[loader].get('num_workers', 0) == 0:
             cfg[loader]['persistent_workers'] = False  # torch refuses it without workers
-        else:
+        elif loader != 'train_dataloader':
+            # the training loader starts its workers each epoch, seeded from (seed, epoch,
+            # rank): what makes --resume exact (NoisyRunner)
             cfg[loader].setdefault('persistent_workers', True)
     return cfg
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
     runner = build_runner(cfg)
     runner.train()
     summary = final_summary(runner)
     if summary:
         runner.logger.info(summary)
     shutdown_distributed()
+
+
+def last_k(cfg, default=10):
+    """The k of the config's ``LastKAccuracy`` (the mean its log reports), else ``default``."""
+    evaluators = cfg.get('val_evaluator') or cfg.get('test_evaluator')
+    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        if isinstance(evaluator, dict) and \
+                str(evaluator.get('type', '')).split('.')[-1] == 'LastKAccuracy':
+            return int(evaluator.get('last_k', 10))
+    return default
 
 
 def final_summary(runner):
@@ -95,7 +108,7 @@ def final_summary(runner):
     if not history:
         return None
     last = history[max(history)]
-    k = min(10, len(history))
+    k = min(last_k(runner.cfg), len(history))
     return (f'final test accuracy: {last:.2f}% after epoch {max(history) + 1}; '
             f'mean of the last {k} epochs: {mean_of_last(history, k):.2f}%. '
             f'Work dir: {runner.work_dir}')

@@ -22,7 +22,6 @@ view_pipeline = [
 train_dataloader = dict(
     batch_size=512,
     num_workers=8,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     drop_last=True,

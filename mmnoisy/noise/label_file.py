@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import os.path as osp
+import warnings
 
 import numpy as np
 
@@ -90,15 +91,27 @@ def read_label_array(path, key=None):
     return np.asarray(content[key])
 
 
-def _check_clean(path, file_clean, labels):
-    if labels is None or file_clean is None:
+# keys under which a label file may hold the true labels it was made for: ours, CIFAR-N's
+CLEAN_KEYS = ('clean_labels', 'clean_label')
+
+
+def _check_clean(path, content, labels):
+    """Check the file's clean labels (the first of ``CLEAN_KEYS`` it has) against the
+    dataset's; a warning when it has none, since nothing could be checked."""
+    key = next((k for k in CLEAN_KEYS if k in content), None)
+    if labels is None:
         return
-    file_clean = np.asarray(file_clean).astype(np.int64)
+    if key is None:
+        warnings.warn(f'label file {path} has no clean labels (keys {sorted(content)}; looked '
+                      f'for {" or ".join(CLEAN_KEYS)}): not checked against the dataset')
+        return
+    file_clean = np.asarray(content[key]).astype(np.int64)
     if len(file_clean) != len(labels) or not np.array_equal(file_clean, labels):
         mismatch = (len(file_clean) != len(labels)) or int(np.sum(file_clean != labels))
         raise NoiseConfigError(
-            f'label file {path} was made for other data: its clean labels do not match the '
-            f"dataset's ({'different length' if mismatch is True else f'{mismatch} differ'}); "
+            f'label file {path} was made for other data: its clean labels (key {key!r}) do '
+            f"not match the dataset's "
+            f"({'different length' if mismatch is True else f'{mismatch} differ'}); "
             'is it for another dataset, split or sample order?')
 
 
@@ -117,8 +130,7 @@ def label_file(labels, num_classes, path, key=None, num_samples=None):
     _check_length(path, noisy, labels, num_samples)
     if osp.splitext(path)[1].lower() == '.npz':
         with np.load(path, allow_pickle=False) as data:
-            if 'clean_labels' in data.files:
-                _check_clean(path, data['clean_labels'], labels)
+            _check_clean(path, {k: data[k] for k in data.files}, labels)
     return noisy
 
 
@@ -137,7 +149,7 @@ def cifar_n(labels, num_classes, path, label='aggre', num_samples=None):
         raise NoiseConfigError(f'{path} has no label set {label!r}; it has {sorted(content)}')
     noisy = np.asarray(content[key])
     _check_length(path, noisy, labels, num_samples)
-    _check_clean(path, content.get('clean_label'), labels)
+    _check_clean(path, content, labels)
     return noisy
 
 

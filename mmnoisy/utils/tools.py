@@ -1,5 +1,56 @@
 """Helpers shared by tools/train.py and tools/test.py."""
+import ast
+import os.path as osp
+
 import torch
+
+
+class ConfigFileError(SyntaxError):
+    """A config file (or one it inherits) that is not valid Python."""
+
+
+def _syntax_error_in(path, seen=None):
+    """The first SyntaxError in ``path`` or the local ``_base_`` files it inherits, as
+    (file, error), or None."""
+    from mmengine.config import Config
+    seen = set() if seen is None else seen
+    path = osp.abspath(path)
+    if path in seen or not osp.isfile(path):
+        return None
+    seen.add(path)
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    try:
+        ast.parse(text, filename=path)
+    except SyntaxError as err:
+        return path, err
+    try:
+        bases = Config._get_base_files(path)
+    except Exception:  # noqa: BLE001 - a base list mmengine cannot read statically
+        return None
+    for base in bases if isinstance(bases, (list, tuple)) else [bases]:
+        if isinstance(base, str) and '::' not in base:
+            found = _syntax_error_in(osp.join(osp.dirname(path), base), seen)
+            if found:
+                return found
+    return None
+
+
+def load_config(path):
+    """``Config.fromfile(path)``; a syntax error in it or in a file it inherits names that
+    file and line (mmengine reports ``File "<unknown>"``)."""
+    from mmengine.config import Config
+    try:
+        return Config.fromfile(path)
+    except SyntaxError:
+        found = _syntax_error_in(path)
+        if not found:
+            raise
+        where, error = found
+        raise ConfigFileError(
+            f'config {where}, line {error.lineno}: {error.msg}'
+            + (f': {error.text.strip()}' if error.text else '')
+            + ('' if where == osp.abspath(path) else f' (inherited by {path})')) from None
 
 
 def enable_amp(cfg):

@@ -43,7 +43,8 @@ def plot(work_dir, out=None, net=None, epoch=None):
     data, net, key, quality = load(work_dir, net)
     epochs = list(data[f'{key}/epochs'])
     average = quality['average_last'] if quality else 1
-    entries = {e['epoch']: e for e in quality['epochs']} if quality else {}
+    # selection_quality.json numbers epochs from 1 (as the log); the record from 0
+    entries = {e['epoch'] - 1: e for e in quality['epochs']} if quality else {}
     if epoch is None:
         epoch = max(entries) if entries else epochs[-1]
     if epoch not in epochs:

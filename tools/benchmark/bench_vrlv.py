@@ -170,7 +170,7 @@ def _accuracy_run(name, noise, args, neighbours=None):
     log = _train(f'{name} {noise}', ACC_METHODS[name.split('+')[0]], work_dir, opts, env)
     with open(osp.join(work_dir, 'selection_quality.json')) as f:
         epochs = json.load(f)['epochs']
-    per_epoch = [dict(epoch=e['epoch'] + 1, auroc=e['net1']['auroc'],
+    per_epoch = [dict(epoch=e['epoch'], auroc=e['net1']['auroc'],
                       vrlv_auroc=e['net1'].get('vrlv_auroc'),
                       labelled=e['net1']['trusted_fraction'],
                       precision=e['net1']['precision'], mode=e['net1'].get('mode'))

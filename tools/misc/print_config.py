@@ -1,7 +1,13 @@
 """Print the full config after inheritance and --cfg-options."""
 import argparse
+import os.path as osp
+import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mmnoisy.utils.tools import load_config  # noqa: E402
 
 
 def main(argv=None):
@@ -10,7 +16,7 @@ def main(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config')
     args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     print(cfg.pretty_text)

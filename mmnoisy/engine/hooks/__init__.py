@@ -1,5 +1,6 @@
 from .co_training_hook import CoTrainingHook
 from .detection_hook import DynaCorSelectionHook, NoisyLabelDetectionHook
+from .exact_resume_hook import ExactResumeHook
 from .gmm_confidence_hook import GMMConfidenceHook
 from .hmw_hook import HMWHook
 from .noisy_label_hook import NoisyLabelHook, check_num_classes
@@ -9,7 +10,8 @@ from .unicon_selection_hook import UniconSelectionHook
 from .vrlv_selection_hook import SampleFetcher, VRLVSelectionHook
 
 __all__ = [
-    'CoTrainingHook', 'DynaCorSelectionHook', 'GMMConfidenceHook', 'NoisyLabelDetectionHook',
+    'CoTrainingHook', 'DynaCorSelectionHook', 'ExactResumeHook', 'GMMConfidenceHook',
+    'NoisyLabelDetectionHook',
     'HMWHook', 'NoisyLabelHook', 'ResumeValHook', 'SampleRecordHook', 'UniconSelectionHook',
     'VRLVSelectionHook', 'SampleFetcher', 'check_num_classes'
 ]

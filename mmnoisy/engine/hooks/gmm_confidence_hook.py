@@ -100,7 +100,7 @@ class GMMConfidenceHook(Hook):
         nets = record.nets
         splits = {net: self.clean_probability(runner, record, net, available[net])
                   for net in nets}
-        entry = {'epoch': runner.epoch}
+        entry = {'epoch': runner.epoch + 1}  # 1-based, as the log's 'selection epoch N'
         for i, net in enumerate(nets):
             source = nets[1 - i] if self.co_divide and len(nets) == 2 else net
             clean_prob, info = splits[source]
@@ -111,7 +111,7 @@ class GMMConfidenceHook(Hook):
         self.add_history(runner, entry)
 
     def add_history(self, runner, entry):
-        self.history = [h for h in self.history if h['epoch'] != runner.epoch] + [entry]
+        self.history = [h for h in self.history if h['epoch'] != entry['epoch']] + [entry]
 
     def clean_probability(self, runner, record, net, available):
         """(clean probability of every row, dict logged with it) from ``net``'s record."""

@@ -37,16 +37,35 @@ def bind_plugin_classes(runner, dataset):
                                f"dataset's label order")
 
 
+def num_classes_keys(cfg, prefix='model'):
+    """The dotted keys that set ``num_classes`` in the model config ``cfg`` (a two-network
+    learner's ``model.network.head.num_classes``, a classifier's ``model.head.num_classes``)."""
+    if isinstance(cfg, dict):
+        items = cfg.items()
+    elif isinstance(cfg, (list, tuple)):
+        items = ((f'{i}', v) for i, v in enumerate(cfg))
+    else:
+        return []
+    keys = []
+    for key, value in items:
+        if key == 'num_classes':
+            keys.append(f'{prefix}.num_classes')
+        else:
+            keys += num_classes_keys(value, f'{prefix}.{key}')
+    return keys
+
+
 def check_num_classes(runner, dataset, what):
     expected = model_num_classes(runner)
     classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
     noisy = find_noisy_dataset(dataset)
     found = noisy.num_classes if noisy is not None else (len(classes) if classes else None)
     if expected is not None and found is not None and expected != found:
+        keys = num_classes_keys((runner.cfg or {}).get('model')) or ['model.head.num_classes']
         raise ValueError(
             f'num_classes mismatch: the model head has num_classes={expected} but the '
             f'{what} dataset ({type(dataset).__name__}) has {found} classes; set '
-            f'model.head.num_classes={found} or use the matching dataset')
+            + ' and '.join(f'{k}={found}' for k in keys) + ' or use the matching dataset')
 
 
 @HOOKS.register_module()

@@ -72,5 +72,5 @@ class UniconSelectionHook(GMMConfidenceHook):
         info = dict(ratio=out['ratio'], cut=out['cut'], mean_jsd=float(out['jsd'].mean()))
         source = '+'.join(nets)
         self._log(runner, 'both', source, dict(quality, **info))
-        self.add_history(runner, {'epoch': runner.epoch, **{
+        self.add_history(runner, {'epoch': runner.epoch + 1, **{
             net: dict(from_net=source, **quality, **info) for net in nets}})

@@ -151,7 +151,7 @@ class VRLVSelectionHook(GMMConfidenceHook):
         g_l = splits['net1'] > p    # network A's GMM split; r = its share
         labels = self.labels
         c = model.num_classes
-        entry = {'epoch': runner.epoch}
+        entry = {'epoch': runner.epoch + 1}  # 1-based, as the log's 'selection epoch N'
         held = len(record.recorded_epochs('net2', 'loss'))
         lr_t = lr_change_epoch(self.lrs, runner.epoch, self.tau, self.lr_change_factor)
         pred_epochs = record.recorded_epochs('net2', 'pred')
