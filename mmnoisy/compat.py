@@ -94,6 +94,7 @@ SAFE_GLOBALS = [HistoryBuffer, bytes] + _numpy_globals() + [  # bytes: empty arr
 ]
 
 
+REDO = 'copy, download or save it again'
 # the first bytes of a legacy (pre-zip) torch.save file: the pickled magic number
 _LEGACY_MAGIC = pickle.dumps(torch.serialization.MAGIC_NUMBER, protocol=2)
 
@@ -121,7 +122,8 @@ def safe_torch_load(path, map_location='cpu'):
     outside the allow-list :class:`CheckpointLoadError`; both name the file."""
     problem = checkpoint_file_problem(path)
     if problem:
-        raise DamagedCheckpointError(f'{path} is not a complete checkpoint: {problem}')
+        raise DamagedCheckpointError(f'{path} is not a complete checkpoint: {problem}; '
+                                     f'{REDO}')
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(path, map_location=map_location, weights_only=True)
@@ -138,7 +140,7 @@ def safe_torch_load(path, map_location='cpu'):
         first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
         raise DamagedCheckpointError(
             f'{path} is not a complete checkpoint: loading it failed '
-            f'({type(err).__name__}: {first[:200]})') from None
+            f'({type(err).__name__}: {first[:200]}); {REDO}') from None
 
 
 def load_local(filename, map_location=None):
