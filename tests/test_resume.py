@@ -1,7 +1,7 @@
 """A run killed in the middle of an epoch and resumed with --resume ends bit-identical to the
 uninterrupted run: weights, optimizer state, per-sample record, selection tables, accuracy
-history. Random augmentation on (the demos' crops, RandAugment, Cutout), with and without
-data workers, and under 2-process DDP."""
+history. Random augmentation on (the demos' crops from numpy, RandAugment and Cutout from
+Python's random), with and without data workers, and under 2-process DDP."""
 import os.path as osp
 import re
 
@@ -18,6 +18,8 @@ DEMOS = {
     'UNICON': 'configs/demo/unicon_smallcnn_digits_sym40.py',
     'VRLVMix': 'configs/demo/vrlvmix_smallcnn_digits_sym40.py',
     'CE+HMW': 'configs/demo/hmw_ce_smallcnn_digits_sym40.py',
+    # RandAugment and Cutout on the strong view draw from Python's random, not numpy
+    'RoLR': 'configs/demo/rolr_smallcnn_digits_sym40.py',
 }
 # 3 epochs: warm-up, one epoch of the method (its selection made at its start), then the
 # epoch killed in its middle; checkpoints after every epoch, so the resume starts at epoch 2
