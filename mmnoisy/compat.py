@@ -299,8 +299,8 @@ def check_state_dict_matches(model, state_dict, source='checkpoint'):
     """Raise a readable error when ``state_dict`` does not fit ``model``.
 
     Keys are compared as mmengine's loader matches them (DDP ``module.`` segments removed,
-    :func:`unwrapped_state_dict`). Returns nothing when every parameter and buffer of the
-    model is present with the same shape.
+    :func:`unwrapped_state_dict`). When every parameter and buffer of the model is present
+    with the same shape, returns ``state_dict`` with those keys: the dict to load.
     """
     from mmengine.runner.checkpoint import get_state_dict
     own = get_state_dict(model)
@@ -312,7 +312,7 @@ def check_state_dict_matches(model, state_dict, source='checkpoint'):
               if k in theirs and hasattr(theirs[k], 'shape')
               and tuple(theirs[k].shape) != tuple(v.shape)]
     if not (missing or unexpected or shapes):
-        return
+        return theirs
     lines = [f'{source} does not match the model built from the config:']
     if shapes:
         lines.append(f'  {len(shapes)} shape mismatches, e.g. ' + '; '.join(shapes[:3]) +

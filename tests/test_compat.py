@@ -48,6 +48,11 @@ def test_getattr_is_only_allowed_for_history_buffer_methods():
 def test_state_dict_mismatch_names_the_problem():
     model = torch.nn.Linear(4, 3)
     check_state_dict_matches(model, {'weight': torch.zeros(3, 4), 'bias': torch.zeros(3)})
+    # what to load: the keys of a DDP-wrapped save mapped to the model's own
+    state = check_state_dict_matches(model, {'module.weight': torch.ones(3, 4),
+                                             'module.bias': torch.ones(3)})
+    model.load_state_dict(state)
+    assert list(state) == ['weight', 'bias'] and model.bias.sum() == 3
     with pytest.raises(CheckpointLoadError, match=r'weight: checkpoint \(10, 4\) vs model '
                        r'\(3, 4\).*num_classes'):
         check_state_dict_matches(model, {'weight': torch.zeros(10, 4), 'bias': torch.zeros(10)})

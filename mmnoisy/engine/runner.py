@@ -24,7 +24,7 @@ from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_mod
 
 from mmnoisy.compat import (DamagedCheckpointError, check_state_dict_matches,
                             checkpoint_file_problem, cpu_ddp_cfg, init_cpu_dist,
-                            unscoped_collate_fn, unwrapped_state_dict)
+                            unscoped_collate_fn)
 from mmnoisy.engine.hooks import ExactResumeHook
 from mmnoisy.engine.utils import unwrap
 from mmnoisy.registry import RUNNERS
@@ -92,12 +92,13 @@ class NoisyRunner(Runner):
                         revise_keys=[(r'^module\.', '')]):
         checkpoint = _load_checkpoint(filename, map_location=map_location)
         model = unwrap(self.model)
+        # the keys as mmengine's loader matches them (a DDP checkpoint's net1.module.*)
+        state = check_state_dict_matches(model, checkpoint.get('state_dict', checkpoint),
+                                         source=f'checkpoint {filename}')
         if 'state_dict' in checkpoint:
-            checkpoint['state_dict'] = unwrapped_state_dict(model, checkpoint['state_dict'])
+            checkpoint['state_dict'] = state
         else:
-            checkpoint = unwrapped_state_dict(model, checkpoint)
-        check_state_dict_matches(model, checkpoint.get('state_dict', checkpoint),
-                                 source=f'checkpoint {filename}')
+            checkpoint = state
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
                                                revise_keys=revise_keys)
@@ -106,14 +107,17 @@ class NoisyRunner(Runner):
         return checkpoint
 
 
+CHECKPOINT_NAME = re.compile(r'(epoch|iter)_(\d+)\.pth')
+
+
 def previous_checkpoint(filename, older=True):
     """The latest complete ``epoch_N.pth`` / ``iter_N.pth`` beside ``filename``: with a smaller
     N than its own when ``older`` (and it has one), else any; None when there is none."""
     folder, name = osp.split(filename)
-    own = re.fullmatch(r'(epoch|iter)_(\d+)\.pth', name) if older else None
+    own = CHECKPOINT_NAME.fullmatch(name) if older else None
     found = []
     for other in os.listdir(folder) if osp.isdir(folder) else []:
-        match = re.fullmatch(r'(epoch|iter)_(\d+)\.pth', other)
+        match = CHECKPOINT_NAME.fullmatch(other)
         if match and (own is None or (match[1] == own[1] and int(match[2]) < int(own[2]))):
             found.append((int(match[2]), osp.join(folder, other)))
     for _, path in sorted(found, reverse=True):

@@ -21,13 +21,12 @@ def load_matrix(source):
                                  'that dataset are unknown')
             rate = float(data['noise_rate'])
             return data['transition_matrix'], f'{osp.basename(source)}: noise {rate:.1%}', None
-    from mmengine.config import Config
-
     from mmnoisy.datasets import find_noisy_dataset
     from mmnoisy.registry import DATASETS
     from mmnoisy.utils import register_all_modules
+    from mmnoisy.utils.tools import load_config
     register_all_modules()
-    cfg = Config.fromfile(source)
+    cfg = load_config(source)
     dataset = find_noisy_dataset(DATASETS.build(cfg.train_dataloader.dataset))
     if dataset is None or dataset.noise.transition_matrix is None:
         raise ValueError(f'{source}: the training set has no synthetic noise to plot')

@@ -92,7 +92,6 @@ def extract(model, loader, net, labels_kind, max_samples=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmnoisy.engine import NoisyRunner
 
@@ -101,8 +100,9 @@ def main(argv=None):
     from mmnoisy.evaluation.similarity import pair_similarity_stats
     from mmnoisy.registry import MODELS
     from mmnoisy.taxonomy import build_taxonomy
+    from mmnoisy.utils.tools import load_config
 
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmnoisy'))
@@ -112,7 +112,7 @@ def main(argv=None):
     model = MODELS.build(cfg.model)
     state = safe_torch_load(args.checkpoint)
     state = state.get('state_dict', state)
-    check_state_dict_matches(model, state, source=f'checkpoint {args.checkpoint}')
+    state = check_state_dict_matches(model, state, source=f'checkpoint {args.checkpoint}')
     model.load_state_dict(state)
     model.eval()
 

@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -109,8 +109,9 @@ def save_npy(path, array):
 def main(argv=None):
     args = parse_args(argv)
     from mmnoisy.selection.neighbours import knn_cosine
-    cfg = Config.fromfile(args.config)
-    data_cfg = Config.fromfile(args.data_config)
+    from mmnoisy.utils.tools import load_config
+    cfg = load_config(args.config)
+    data_cfg = load_config(args.data_config)
     if args.cfg_options:
         data_cfg.merge_from_dict(args.cfg_options)
     if args.checkpoint is not None and not osp.isfile(args.checkpoint):
