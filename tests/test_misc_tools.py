@@ -160,8 +160,8 @@ def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path, monkeypatch):
     def no_training(*a, **k):
         raise AssertionError('a saved cell was trained again')
 
-    import tools.benchmark.bench_co_training as bct
-    monkeypatch.setattr(bct, '_train', no_training)
+    from tools.benchmark import harness
+    monkeypatch.setattr(harness, 'train', no_training)
     again = bench_table.main([
         cifar10_root, '--subset', '40', '--epochs', '2', '--noises', 'asym40',
         '--methods', 'DivideMix', 'DynaCor', '--workers', '0', '--threads', '1',
@@ -206,7 +206,7 @@ def test_benchmark_table_cell_locks(tmp_path, monkeypatch):
     young (its creator is writing it) and taken over when old; a holder owned by another user
     (PermissionError from kill) counts as alive."""
     import subprocess
-    from tools.benchmark.bench_table import _claim
+    from tools.benchmark.harness import claim as _claim
     lock = str(tmp_path / 'sym50' / 'ce.lock')
     assert _claim(lock) and open(lock).read() == str(os.getpid())
     assert not _claim(lock)  # held by this (live) process
@@ -245,6 +245,32 @@ def test_config_syntax_error_names_the_file_and_line(tmp_path):
     assert '<unknown>' not in proc.stderr
 
 
+def test_run_summary_values():
+    """results.json from a history: 1-based epochs, the first epoch of the best, the mean of
+    the last k, seconds per timed epoch."""
+    from mmnoisy.engine.hooks.run_summary_hook import summarise
+    out = summarise({0: 50.0, 1: 70.0, 2: 60.0, 3: 70.0, 4: 40.0}, 3, 12.0, 3.0, 4)
+    assert out['accuracy'] == {'1': 50.0, '2': 70.0, '3': 60.0, '4': 70.0, '5': 40.0}
+    assert (out['last'], out['last_epoch'], out['best'], out['best_epoch']) == (40.0, 5, 70.0, 2)
+    assert out['mean_last_k'] == pytest.approx((60 + 70 + 40) / 3)
+    assert out['train_seconds_per_epoch'] == 3.0 and out['val_seconds'] == 3.0
+    empty = summarise({}, 10, 0.0, 0.0, 0)
+    assert 'last' not in empty and empty['train_seconds_per_epoch'] is None
+
+
+def test_noise_fit_counts():
+    """The share of wrong labels a model fits, by hand: 4 wrong labels (2 predicted as
+    given, 1 as the truth), 4 right ones (3 predicted right)."""
+    from tools.benchmark.harness import noise_fit
+    clean = [0, 1, 2, 3, 0, 1, 2, 3]
+    noisy = [1, 2, 3, 0, 0, 1, 2, 3]
+    pred = [1, 2, 2, 1, 0, 1, 2, 0]
+    out = noise_fit(pred, noisy, clean)
+    assert out == dict(wrong_fitted=0.5, wrong_corrected=0.25, clean_correct=0.75,
+                       wrong_share=0.5)
+    assert noise_fit([0, 1], [0, 1], [0, 1])['wrong_fitted'] is None
+
+
 def test_closing_line_averages_the_configs_last_k():
     """A run whose metric averages the last 5 epochs closes with the mean of the last 5
     (it printed the mean of the last 10 beside its accuracy/top1_last5)."""
@@ -263,3 +289,32 @@ def test_closing_line_averages_the_configs_last_k():
         runner = SimpleNamespace(message_hub=hub, work_dir='w',
                                  cfg=Config(dict(val_evaluator=evaluator)))
         assert f'mean of the last {k} epochs: {mean:.2f}%' in final_summary(runner)
+
+
+def test_plot_accuracy_reads_runs_and_bench_cells(tmp_path):
+    """Curves in epoch order (10 after 9), labels from --labels or the folder, bench cells of
+    one noise and seed in the plan's order; a PNG is written."""
+    import json
+
+    from tools.analysis import plot_accuracy
+    acc = {str(e): float(e) for e in range(1, 12)}
+    assert plot_accuracy.curve(acc) == (list(range(1, 12)), [float(e) for e in range(1, 12)])
+    for name in ('a', 'b'):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'results.json').write_text(json.dumps(dict(accuracy=acc)))
+    runs = plot_accuracy.runs_from_dirs([str(tmp_path / 'a'), str(tmp_path / 'b')])
+    assert list(runs) == ['a', 'b']
+    with pytest.raises(SystemExit, match='1 labels for 2 runs'):
+        plot_accuracy.runs_from_dirs([str(tmp_path / 'a'), str(tmp_path / 'b')], ['x'])
+    bench = tmp_path / 'bench' / 'sym50'
+    bench.mkdir(parents=True)
+    for slug, value in (('dividemix', 70.0), ('ce', 50.0), ('ceclean', 80.0)):
+        (bench / f'{slug}_seed2.result.json').write_text(json.dumps(
+            dict(setting={}, result=dict(accuracy={'1': value}))))
+    cells = plot_accuracy.runs_from_bench(str(tmp_path / 'bench'), 'sym50', seed=2)
+    assert list(cells) == ['CE (clean)', 'CE', 'DivideMix']
+    assert cells['CE'] == {'1': 50.0}
+    with pytest.raises(SystemExit, match='no saved cell for sym80, seed 2'):
+        plot_accuracy.runs_from_bench(str(tmp_path / 'bench'), 'sym80', seed=2)
+    out = plot_accuracy.plot(cells, str(tmp_path / 'f.png'), title='t')
+    assert open(out, 'rb').read(8) == b'\x89PNG\r\n\x1a\n'

@@ -38,6 +38,17 @@ def test_demo_trains_above_chance_and_fills_the_work_dir(demo_run):
     assert _last_accuracy(log) > 60.0  # chance is 10%
     assert 'accuracy/top1_last10' in log
     assert re.search(r'final test accuracy: [\d.]+% after epoch 30; mean of the last 10', log)
+    # results.json (RunSummaryHook) holds what the log printed, per epoch
+    results = json.load(open(osp.join(work_dir, 'results.json')))
+    logged = [float(v) for v in re.findall(r'accuracy/top1: ([\d.]+)', log)]
+    assert [round(results['accuracy'][str(e)], 4) for e in range(1, 31)] == logged
+    assert results['last'] == pytest.approx(logged[-1], abs=1e-4)
+    assert results['mean_last_k'] == pytest.approx(np.mean(logged[-10:]), abs=1e-3)
+    assert results['last_k'] == 10 and results['last_epoch'] == 30
+    assert results['best'] == pytest.approx(max(logged), abs=1e-4)
+    assert results['best_epoch'] == logged.index(max(logged)) + 1
+    assert results['epochs_timed'] == 30 and results['train_seconds'] > 0
+    assert results['train_seconds_per_epoch'] == pytest.approx(results['train_seconds'] / 30)
     files = os.listdir(work_dir)
     assert {'epoch_30.pth', 'noisy_labels.npz', 'noisy_labels.json', 'last_checkpoint'} <= set(files)
     logs = [f for d in files if osp.isdir(osp.join(work_dir, d))

@@ -91,24 +91,15 @@ def main(argv=None):
     shutdown_distributed()
 
 
-def last_k(cfg, default=10):
-    """The k of the config's ``LastKAccuracy`` (the mean its log reports), else ``default``."""
-    evaluators = cfg.get('val_evaluator') or cfg.get('test_evaluator')
-    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
-        if isinstance(evaluator, dict) and \
-                str(evaluator.get('type', '')).split('.')[-1] == 'LastKAccuracy':
-            return int(evaluator.get('last_k', 10))
-    return default
-
-
 def final_summary(runner):
     """One line with the last test accuracy and the mean over the last k epochs."""
+    from mmnoisy.engine.hooks.run_summary_hook import evaluator_last_k
     from mmnoisy.evaluation.metrics.last_k_accuracy import HISTORY_KEY, mean_of_last
     history = runner.message_hub.get_info(HISTORY_KEY) or {}
     if not history:
         return None
     last = history[max(history)]
-    k = min(last_k(runner.cfg), len(history))
+    k = min(evaluator_last_k(runner.cfg), len(history))
     return (f'final test accuracy: {last:.2f}% after epoch {max(history) + 1}; '
             f'mean of the last {k} epochs: {mean_of_last(history, k):.2f}%. '
             f'Work dir: {runner.work_dir}')

@@ -1,5 +1,6 @@
 from .cifar import CIFAR10, CIFAR100
 from .digits import Digits
+from .fashion_mnist import FashionMNIST
 from .file_list import Animal10N, Clothing1M, ImageNetVal, MiniWebVision
 from .corrupted_copy import (CorruptedCopyDataset, corrupt_image, corrupt_labels,
                              find_corrupted_copies, training_label_info)
@@ -9,7 +10,7 @@ from .transforms import FixMatchRandAugment, PackNoisyInputs, RandomCutout
 
 __all__ = [
     'CIFAR10', 'CIFAR100', 'CorruptedCopyDataset', 'corrupt_image', 'corrupt_labels',
-    'find_corrupted_copies', 'training_label_info', 'Digits', 'Animal10N', 'Clothing1M', 'ImageNetVal', 'MiniWebVision',
+    'find_corrupted_copies', 'training_label_info', 'Digits', 'FashionMNIST', 'Animal10N', 'Clothing1M', 'ImageNetVal', 'MiniWebVision',
     'CoTrainingBatchSampler', 'MultiPassSampler', 'stream_batches', 'NoisyLabelDataset', 'find_noisy_dataset', 'UNKNOWN', 'PackNoisyInputs',
     'FixMatchRandAugment', 'RandomCutout'
 ]

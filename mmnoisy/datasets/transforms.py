@@ -180,7 +180,20 @@ def cifar10_autoaugment_policies():
 class CIFAR10AutoAugment(AutoAugment):
     """mmpretrain's ``AutoAugment`` with AutoAugment's CIFAR-10 policy: one of the 25
     sub-policies at random per image; signed magnitudes get a random sign; ``pad_val`` fills
-    what geometric operations uncover (grey)."""
+    what geometric operations uncover (grey). A grey-scale image (H, W) or (H, W, 1) is
+    augmented as its three-channel copy and given back in its own shape (mmcv's
+    auto-contrast and colour operations index three channels)."""
 
     def __init__(self, pad_val=128):
         super().__init__(policies=cifar10_autoaugment_policies(), hparams=dict(pad_val=pad_val))
+
+    def transform(self, results):
+        img = results['img']
+        if img.ndim == 3 and img.shape[2] != 1:
+            return super().transform(results)
+        shape = img.shape
+        results['img'] = np.repeat(img.reshape(shape[0], shape[1], 1), 3, axis=2)
+        results = super().transform(results)
+        results['img'] = np.ascontiguousarray(results['img'][..., 0]).reshape(
+            results['img'].shape[:2] + shape[2:])
+        return results

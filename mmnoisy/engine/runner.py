@@ -25,7 +25,7 @@ from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_mod
 from mmnoisy.compat import (DamagedCheckpointError, check_state_dict_matches,
                             checkpoint_file_problem, cpu_ddp_cfg, init_cpu_dist,
                             unscoped_collate_fn)
-from mmnoisy.engine.hooks import ExactResumeHook
+from mmnoisy.engine.hooks import ExactResumeHook, RunSummaryHook
 from mmnoisy.engine.utils import unwrap
 from mmnoisy.registry import RUNNERS
 from mmnoisy.utils.seeding import seed_worker
@@ -50,6 +50,8 @@ class NoisyRunner(Runner):
         super().register_hooks(default_hooks, custom_hooks)
         if not any(isinstance(hook, ExactResumeHook) for hook in self.hooks):
             self.register_hook(ExactResumeHook())
+        if not any(isinstance(hook, RunSummaryHook) for hook in self.hooks):
+            self.register_hook(RunSummaryHook())
 
     def setup_env(self, env_cfg):
         if self.distributed and not torch.cuda.is_available():

@@ -12,7 +12,11 @@ from .base import NoiseConfigError, check_rate, choose_noisy, register_noise
 # The classic CIFAR-10 asymmetric map (DivideMix, Patrini et al. 2017):
 # truck -> automobile, bird -> airplane, deer -> horse, cat <-> dog.
 CIFAR10_ASYM_MAP = {9: 1, 2: 0, 4: 7, 3: 5, 5: 3}
-ASYM_MAPS = {'cifar10': CIFAR10_ASYM_MAP}
+# Fashion-MNIST, chosen for this package in the same spirit (each source flips to the class it
+# is most confused with): T-shirt/top -> Shirt, Pullover <-> Coat, Sandal -> Sneaker,
+# Sneaker -> Ankle boot.
+FASHION_MNIST_ASYM_MAP = {0: 6, 2: 4, 4: 2, 5: 7, 7: 9}
+ASYM_MAPS = {'cifar10': CIFAR10_ASYM_MAP, 'fashion_mnist': FASHION_MNIST_ASYM_MAP}
 
 
 def _require_dominant(rate, limit, what):

@@ -14,7 +14,8 @@ import numpy as np
 
 from . import trees as _trees
 
-BUILTIN = ('cifar10', 'cifar100', 'cifar100_superclasses', 'animal10n', 'webvision_mini')
+BUILTIN = ('cifar10', 'cifar100', 'cifar100_superclasses', 'animal10n', 'webvision_mini',
+           'fashion_mnist')
 
 
 class ClassTaxonomy:
@@ -166,6 +167,9 @@ class ClassTaxonomy:
         if name == 'webvision_mini':
             return cls.from_nested(_trees.WEBVISION_MINI_TREE,
                                    classes=_trees.WEBVISION_MINI_CLASSES)
+        if name == 'fashion_mnist':
+            return cls.from_nested(_trees.FASHION_MNIST_TREE,
+                                   classes=_trees.FASHION_MNIST_CLASSES)
         raise ValueError(f'unknown built-in taxonomy {name!r}; built-in: {BUILTIN} (or give '
                          'a parent-child file)')
 

@@ -80,6 +80,22 @@ ANIMAL10N_TREE = {
 ANIMAL10N_CLASSES = ('cat', 'lynx', 'wolf', 'coyote', 'cheetah', 'jaguar', 'chimpanzee',
                      'orangutan', 'hamster', 'guinea pig')
 
+# Fashion-MNIST (label order of the dataset): kind of article -> group -> class; pLCA 2 within
+# tops / footwear, 4 across groups of one kind, 6 between garments and accessories.
+FASHION_MNIST_TREE = {
+    'garments': {
+        'tops': ['T-shirt/top', 'Pullover', 'Coat', 'Shirt'],
+        'bottoms': ['Trouser'],
+        'one_piece': ['Dress'],
+    },
+    'accessories': {
+        'footwear': ['Sandal', 'Sneaker', 'Ankle boot'],
+        'bags': ['Bag'],
+    },
+}
+FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal',
+                         'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
+
 # mini-WebVision = the first 50 ImageNet classes (their first WordNet lemma as the name):
 # vertebrate class -> group -> class.
 WEBVISION_MINI_CLASSES = tuple(name.split(',')[0] for name in IMAGENET_CATEGORIES[:50])

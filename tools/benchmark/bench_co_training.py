@@ -54,12 +54,13 @@ import os
 import os.path as osp
 import re
 import statistics
-import subprocess
 import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
+
+from tools.benchmark import harness  # noqa: E402
 
 METHODS = {
     'CE': 'configs/baselines/ce_smallcnn_cifar10_sym50.py',
@@ -71,115 +72,23 @@ METHODS = {
 }
 
 
-def _slug(name):
-    return name.lower().replace('-', '').replace('+', '_')
-
-
-def _train(name, config, work_dir, opts, env=None):
-    """tools/train.py on ``config`` in a subprocess (environment ``env``, default the
-    current one); the log (also written next to the work dir), or exit with its tail when the
-    run fails."""
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
-         '--work-dir', work_dir] + (['--cfg-options', *opts] if opts else []),
-        cwd=ROOT, capture_output=True, text=True, env=env)
-    log = proc.stdout + proc.stderr
-    os.makedirs(osp.dirname(work_dir), exist_ok=True)
-    with open(work_dir + '.log', 'w') as f:
-        f.write(log)
-    if proc.returncode:
-        print(log[-3000:])
-        raise SystemExit(f'{name} failed ({config})')
-    return log
-
-
-def subset_opts(data_root, subset, epochs, workers, log_interval=20):
-    """--cfg-options of a CPU benchmark run: the first ``subset`` CIFAR training images under
-    ``data_root``, ``epochs`` epochs of the cosine schedule, validation only in the last 5
-    (the epochs averaged over), no checkpoints to speak of."""
-    return [
-        f'train_dataloader.dataset.dataset.data_root={data_root}',
-        f'train_dataloader.dataset.dataset.indices={subset}',
-        f'val_dataloader.dataset.data_root={data_root}',
-        f'test_dataloader.dataset.data_root={data_root}',
-        f'train_cfg.max_epochs={epochs}',
-        f'train_cfg.val_begin={max(epochs - 4, 1)}',
-        f'param_scheduler.T_max={epochs}',
-        'val_evaluator.last_k=5', 'test_evaluator.last_k=5',
-        'default_hooks.checkpoint.interval=1000', f'default_hooks.logger.interval={log_interval}',
-        f'train_dataloader.num_workers={workers}',
-        f'val_dataloader.num_workers={workers}',
-    ]
-
-
-def _drop_transforms(pipeline, types):
-    """``pipeline`` (nested lists/dicts of transform configs, e.g. inside MultiView) without
-    the transforms whose type is in ``types``."""
-    if isinstance(pipeline, (list, tuple)):
-        return [_drop_transforms(t, types) for t in pipeline
-                if not (isinstance(t, dict) and t.get('type') in types)]
-    if isinstance(pipeline, dict):
-        return {k: _drop_transforms(v, types) for k, v in pipeline.items()}
-    return pipeline
-
-
-def reshape(cfg, name, widths=None, no_crop_flip=False):
-    """In the loaded config ``cfg`` (of file ``name``): the small CNN's ``widths`` (and its
-    head's input width) and, with ``no_crop_flip``, no RandomCrop / RandomFlip in the
-    innermost training dataset's pipeline."""
-    if widths:
-        net = cfg.model if 'backbone' in cfg.model else cfg.model.network
-        if net.backbone.type != 'SmallCNN':
-            raise SystemExit(f'--widths needs a SmallCNN; {name} has {net.backbone.type}')
-        net.backbone.widths = tuple(widths)
-        net.head.in_channels = widths[-1]
-    if no_crop_flip:
-        ds = cfg.train_dataloader.dataset
-        while 'dataset' in ds:
-            ds = ds.dataset
-        ds.pipeline = _drop_transforms(ds.pipeline, ('RandomCrop', 'RandomFlip'))
-
-
-def derived_config(config, path, widths=None, no_crop_flip=False):
-    """Write ``config`` to ``path`` with the small CNN's ``widths`` (and its head's input
-    width) replaced and, with ``no_crop_flip``, RandomCrop and RandomFlip removed from the
-    training pipeline (every view: the weak view becomes the image itself, the strong view
-    keeps RandAugment + Cutout). Returns ``path``; ``config`` unchanged when there is
-    nothing to change."""
-    if not widths and not no_crop_flip:
-        return config
-    from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    reshape(cfg, config, widths, no_crop_flip)
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    cfg.dump(path)
-    return path
-
-
 def accuracy(args):
     os.makedirs(args.work_dir, exist_ok=True)
     results = {}
     for name, config in METHODS.items():
         if args.methods and name not in args.methods:
             continue
-        work_dir = osp.join(args.work_dir, _slug(name))
-        config = derived_config(config, work_dir + '_config.py', args.widths,
+        work_dir = osp.join(args.work_dir, harness.slug(name))
+        config = harness.derived_config(config, work_dir + '_config.py', args.widths,
                                 args.no_crop_flip)
-        opts = subset_opts(args.data_root, args.subset, args.epochs, args.workers)
+        opts = harness.subset_opts(args.data_root, args.subset, args.epochs, args.workers)
         start = time.time()
-        log = _train(name, config, work_dir, opts)
+        run = harness.train(config, work_dir, cfg_options=opts, name=name)
         elapsed = time.time() - start
-        last5 = re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)
-        last = re.findall(r'accuracy/top1: ([0-9.]+)', log)
-        sel = None
-        sel_path = osp.join(work_dir, 'selection_quality.json')
-        if osp.exists(sel_path):
-            with open(sel_path) as f:
-                final = json.load(f)['epochs'][-1]['net1']
-            sel = {k: final[k] for k in ('trusted_fraction', 'precision', 'recall', 'auroc')}
-        results[name] = dict(config=config, top1_last5=float(last5[-1]),
-                             top1_last=float(last[-1]), minutes=elapsed / 60, selection=sel)
-        print(f'{name:12s} last-5 mean {float(last5[-1]):6.2f}  last {float(last[-1]):6.2f}  '
+        sel = harness.selection_quality(work_dir)
+        results[name] = dict(config=config, top1_last5=run['mean_last_k'],
+                             top1_last=run['last'], minutes=elapsed / 60, selection=sel)
+        print(f"{name:12s} last-5 mean {run['mean_last_k']:6.2f}  last {run['last']:6.2f}  "
               f'{elapsed / 60:5.1f} min  selection {sel}', flush=True)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
@@ -208,9 +117,11 @@ def digits(args):
             continue
         accs = []
         for seed in args.seeds:
-            log = _train(name, config, osp.join(args.work_dir, f'{_slug(name)}_seed{seed}'),
-                         [f'randomness.seed={seed}', f'train_dataloader.dataset.noise.seed={seed}'])
-            accs.append(float(re.findall(r'accuracy/top1_last10: ([0-9.]+)', log)[-1]))
+            run = harness.train(config, osp.join(args.work_dir, f'{harness.slug(name)}_seed{seed}'),
+                                cfg_options=[f'randomness.seed={seed}',
+                                             f'train_dataloader.dataset.noise.seed={seed}'],
+                                name=name)
+            accs.append(run['mean_last_k'])
         results[name] = accs
         print(f'{name:12s} last-10 mean over seeds {statistics.mean(accs):6.2f} '
               f'(min {min(accs):.2f}, max {max(accs):.2f}; {accs})', flush=True)
@@ -287,7 +198,7 @@ def memorisation(args):
     init_default_scope('mmnoisy')
     rows = []
     for name, config in METHODS.items():
-        work_dir = osp.join(args.work_dir, _slug(name))
+        work_dir = osp.join(args.work_dir, harness.slug(name))
         ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
                        key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
         if not ckpts:
@@ -415,7 +326,7 @@ def similarity(args):
     for name, config in METHODS.items():
         if args.methods and name not in args.methods:
             continue
-        work_dir = osp.join(args.work_dir, _slug(name))
+        work_dir = osp.join(args.work_dir, harness.slug(name))
         ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
                        key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
         if not ckpts:

@@ -219,11 +219,10 @@ def run_cell(args, side, seed, out_dir):
         config = osp.join(work, 'config.py')
         with open(config, 'w') as f:
             f.write(ours_config(args, seed))
-        cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), config, '--work-dir', work]
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-        if proc.returncode:
-            raise SystemExit(proc.stderr[-3000:])
-        acc = [float(v) for v in re.findall(r'accuracy/top1: ([\d.]+)', proc.stdout + proc.stderr)]
+        from tools.benchmark import harness
+        run = harness.train(config, work, threads=args.threads, name=f'ours seed {seed}',
+                            env=dict(os.environ, PYTHONPATH=ROOT))
+        acc = [run['accuracy'][e] for e in sorted(run['accuracy'], key=int)]
     return acc
 
 

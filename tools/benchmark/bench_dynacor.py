@@ -95,41 +95,35 @@ RATES = {'sym60': 0.6, 'pair30': 0.3, 'ins40': 0.4}
 
 
 def detection(args):
-    import subprocess
     os.makedirs(args.work_dir, exist_ok=True)
-    procs = {}
+    jobs = {}
     for name in args.noises:
         wd = os.path.join(args.work_dir, name)
-        cmd = [sys.executable, 'tools/train.py', DETECTION_CONFIG, '--work-dir', wd,
-               '--cfg-options', NOISES[name],
-               f'train_dataloader.dataset.dataset.noise.rate={RATES[name]}',
-               f'train_dataloader.dataset.dataset.dataset.data_root={args.data_root}',
-               f'train_dataloader.dataset.dataset.dataset.indices={args.subset}',
-               f'val_dataloader.dataset.data_root={args.data_root}',
-               f'test_dataloader.dataset.data_root={args.data_root}',
-               f'train_cfg.val_begin={args.epochs}', f'train_cfg.max_epochs={args.epochs}',
-               'param_scheduler.milestones=' + str([round(args.epochs * f) for f in
+        opts = [NOISES[name],
+                f'train_dataloader.dataset.dataset.noise.rate={RATES[name]}',
+                f'train_dataloader.dataset.dataset.dataset.data_root={args.data_root}',
+                f'train_dataloader.dataset.dataset.dataset.indices={args.subset}',
+                f'val_dataloader.dataset.data_root={args.data_root}',
+                f'test_dataloader.dataset.data_root={args.data_root}',
+                f'train_cfg.val_begin={args.epochs}', f'train_cfg.max_epochs={args.epochs}',
+                'param_scheduler.milestones=' + str([round(args.epochs * f) for f in
                                                     (0.5, 0.6, 0.7, 0.8, 0.9)]).replace(' ', ''),
-               'default_hooks.checkpoint.interval=1000', 'default_hooks.logger.interval=50',
-               'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
-               'train_dataloader.persistent_workers=False',
-               'val_dataloader.persistent_workers=False']
-        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-        procs[name] = (subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True), wd)
-        if len(procs) % args.jobs == 0:
-            for p, _ in list(procs.values()):
-                p.wait()
-    rows = {}
-    for name, (p, wd) in procs.items():
-        out = p.communicate()[0]
-        with open(wd + '.log', 'w') as f:
-            f.write(out)
-        if p.returncode:
-            print(out[-3000:])
-            raise SystemExit(f'{name} failed')
+                'default_hooks.checkpoint.interval=1000', 'default_hooks.logger.interval=50',
+                'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+                'train_dataloader.persistent_workers=False',
+                'val_dataloader.persistent_workers=False']
+        jobs[name] = (wd, opts)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tools.benchmark import harness
+
+    def one(name):
+        wd, opts = jobs[name]
+        harness.train(DETECTION_CONFIG, wd, threads=args.threads, cfg_options=opts, name=name)
         with open(os.path.join(wd, 'noisy_label_detection', 'summary.json')) as f:
-            rows[name] = json.load(f)
+            return json.load(f)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        rows = dict(zip(jobs, pool.map(one, jobs)))
     methods = list(next(iter(rows.values())))
     print(f"{'method':<12}" + ''.join(f'{n:>16}' for n in rows))
     for m in methods:

@@ -166,18 +166,19 @@ def _accuracy_config(work_dir, noise, variant, args):
 
 
 def _accuracy_run(noise, variant, args):
-    from tools.benchmark.bench_co_training import _train, subset_opts
+    from tools.benchmark import harness
     work_dir = osp.join(args.work_dir, f"{noise}_{variant.lower().replace(' + ', '_').replace(' ', '_')}")
     config = _accuracy_config(work_dir, noise, variant, args)
-    opts = subset_opts(args.data_root, args.subset, args.epochs, 0, log_interval=50) + \
+    opts = harness.subset_opts(args.data_root, args.subset, args.epochs, 0, log_interval=50) + \
         [f'randomness.seed={args.seed}']
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     start = time.time()
-    log = _train(f'{noise} {variant}', config, work_dir, opts, env)
+    run = harness.train(config, work_dir, threads=args.threads, cfg_options=opts,
+                        name=f'{noise} {variant}')
+    with open(work_dir + '.log') as f:  # HMW's weights are logged, not in results.json
+        log = f.read()
     weights = re.findall(r'HMW epoch \d+: mean weight ([0-9.]+), clean samples ([0-9.]+), '
                          r'mislabelled ([0-9.]+)', log)
-    return dict(top1_last5=float(re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)[-1]),
-                top1_last=float(re.findall(r'accuracy/top1: ([0-9.]+)', log)[-1]),
+    return dict(top1_last5=run['mean_last_k'], top1_last=run['last'],
                 weight_clean=float(weights[-1][1]) if weights else None,
                 weight_mislabelled=float(weights[-1][2]) if weights else None,
                 minutes=(time.time() - start) / 60)

@@ -13,8 +13,8 @@ whole CIFAR-10 test set in the last 5 epochs. The table gives, per noise and met
 - precision / recall of the trusted set in the last epoch where the method selects samples
   (net1's GMM or selection, against the true labels);
 - F1 of the flagged samples for the detector (DynaCor, which also trains a classifier);
-- cost: wall-clock seconds per epoch of the whole run (start-up and validations included)
-  relative to CE under the same noise, measured in this run.
+- cost: training seconds per epoch (validation excluded) relative to CE under the same
+  noise, measured in this run.
 
 DATA_ROOT holds cifar-10-batches-py/ (``python ../shared/data/make_cifar10.py DATA_ROOT``).
 Everything lands in --work-dir (derived configs, logs, one METHOD.result.json per finished
@@ -25,15 +25,14 @@ that another process is training is skipped, so two processes with the same argu
 (--report: only the cells saved so far, training nothing).
 """
 import argparse
-import json
 import os
 import os.path as osp
-import re
 import sys
-import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
+
+from tools.benchmark import harness  # noqa: E402
 
 CE = 'configs/baselines/ce_smallcnn_cifar10_sym50.py'
 # name: (config, extra config text appended to it)
@@ -75,7 +74,6 @@ def table_config(name, noise, args, path):
     width and the crop/flip choice of the table."""
     from mmengine.config import Config
 
-    from tools.benchmark.bench_co_training import reshape
     config, extra = METHODS[name]
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
@@ -109,29 +107,9 @@ def table_config(name, noise, args, path):
         cfg[key].last_k = 5
     cfg.default_hooks.checkpoint.interval = 1000
     cfg.default_hooks.logger.interval = 50
-    reshape(cfg, config, args.widths, args.no_crop_flip)
+    harness.reshape(cfg, config, args.widths, args.no_crop_flip)
     cfg.dump(path)
     return path
-
-
-def _selection(work_dir):
-    path = osp.join(work_dir, 'selection_quality.json')
-    if not osp.exists(path):
-        return None
-    with open(path) as f:
-        last = json.load(f)['epochs'][-1]
-    last = last.get('net1', last)
-    if 'precision' not in last:
-        return None
-    return dict(precision=last['precision'], recall=last['recall'])
-
-
-def _detection_f1(work_dir):
-    path = osp.join(work_dir, 'noisy_label_detection', 'summary.json')
-    if not osp.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)['dynacor']['metrics'].get('f1')
 
 
 def _setting(args):
@@ -141,56 +119,25 @@ def _setting(args):
                 no_crop_flip=args.no_crop_flip, threads=args.threads)
 
 
-def _claim(lock, empty_grace=60.0):
-    """Take the lock file of a cell (holding this process id); False while a live process
-    holds it. A lock left by a killed process is taken over, and so is an empty one older
-    than ``empty_grace`` seconds (its creator died before writing its id; a younger empty
-    one is a process that is writing it now)."""
-    os.makedirs(osp.dirname(lock), exist_ok=True)
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                with open(lock) as f:
-                    text = f.read().strip()
-                if not text:
-                    if time.time() - os.path.getmtime(lock) < empty_grace:
-                        return False
-                    raise ProcessLookupError
-                os.kill(int(text), 0)
-                return False  # its holder is alive
-            except PermissionError:
-                return False  # alive, owned by another user
-            except (ProcessLookupError, ValueError, FileNotFoundError):
-                try:
-                    os.remove(lock)  # stale
-                except FileNotFoundError:
-                    pass
-                continue
-        with os.fdopen(fd, 'w') as f:
-            f.write(str(os.getpid()))
-        return True
-    return False
-
-
 def _cell_dir(name, noise, args):
-    from tools.benchmark.bench_co_training import _slug
-    return osp.join(args.work_dir, noise, _slug(name))
+    return osp.join(args.work_dir, noise, harness.slug(name))
 
 
 def saved_result(name, noise, args):
     """The saved result of a cell (None if it has none); one measured with another setting
     is refused."""
-    saved = _cell_dir(name, noise, args) + '.result.json'
-    if not osp.exists(saved):
-        return None
-    with open(saved) as f:
-        cell = json.load(f)
-    if cell['setting'] != _setting(args):
-        raise SystemExit(f'{saved} was measured with {cell["setting"]}, not with '
-                         f'{_setting(args)}; use another --work-dir or --force')
-    return cell['result']
+    return harness.saved_cell(_cell_dir(name, noise, args) + '.result.json', _setting(args))
+
+
+def measure(name, noise, args):
+    """Train one cell of the table and read what it measured."""
+    work_dir = _cell_dir(name, noise, args)
+    config = table_config(name, noise, args, work_dir + '_config.py')
+    run = harness.train(config, work_dir, threads=args.threads, name=f'{name} {noise}')
+    detection = harness.detection_summary(work_dir)
+    return dict(top1_last5=run['mean_last_k'], selection=harness.selection_quality(work_dir),
+                detection_f1=detection['dynacor'].get('f1') if detection else None,
+                seconds_per_epoch=run['train_seconds_per_epoch'])
 
 
 def run_cell(name, noise, args):
@@ -198,26 +145,8 @@ def run_cell(name, noise, args):
     so an interrupted table resumes where it stopped. A cell another process is training (its
     lock file) is skipped (None), so several processes given the same arguments share the
     cells between them."""
-    from mmnoisy.utils.io import atomic_write
-    from tools.benchmark.bench_co_training import _train
-    work_dir = _cell_dir(name, noise, args)
-    if not _claim(work_dir + '.lock'):
-        print(f'{noise:7s} {name:14s} (being trained by another process: skipped)', flush=True)
-        return None
-    try:
-        config = table_config(name, noise, args, work_dir + '_config.py')
-        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-        start = time.time()
-        log = _train(f'{name} {noise}', config, work_dir, [], env)
-        seconds = time.time() - start
-    finally:
-        os.remove(work_dir + '.lock')
-    result = dict(top1_last5=float(re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)[-1]),
-                  selection=_selection(work_dir), detection_f1=_detection_f1(work_dir),
-                  seconds_per_epoch=seconds / args.epochs)
-    cell = dict(setting=_setting(args), result=result)
-    atomic_write(work_dir + '.result.json', json.dumps(cell, indent=1).encode())
-    return result
+    return harness.run_cell(_cell_dir(name, noise, args), _setting(args),
+                            lambda: measure(name, noise, args), label=f'{noise:7s} {name:14s}')
 
 
 def _fmt(value, scale=1.0, digits=1):
@@ -309,13 +238,8 @@ def main(argv=None):
     results = {noise: {name: results[noise][name] for name in args.methods
                        if name in results.get(noise, {})}
                for noise in args.noises if noise in results}
-    from mmnoisy.utils.io import atomic_write
-    atomic_write(osp.join(args.work_dir, 'results.json'),
-                 json.dumps(dict(args=vars(args), results=results), indent=1).encode())
-    table = markdown(results, args) + '\n' + pivot(results)
-    print(table)
-    if args.out:
-        atomic_write(args.out, table.encode())
+    harness.write_table(args.work_dir, dict(args=vars(args), results=results),
+                        markdown(results, args) + '\n' + pivot(results), args.out)
     return results
 
 

@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import re
 import statistics
 import sys
 import time
@@ -129,7 +128,7 @@ def _simclr_neighbours(args):
     """SimCLR (small CNN) on the subset, then its 20-NN file; returns the file's path."""
     import subprocess
 
-    from tools.benchmark.bench_co_training import ROOT
+    from tools.benchmark.harness import ROOT
     out = osp.join(args.work_dir, 'simclr')
     os.makedirs(out, exist_ok=True)
     cfg = osp.join(out, 'simclr_smallcnn.py')
@@ -157,17 +156,17 @@ def _slug(name):
 
 
 def _accuracy_run(name, noise, args, neighbours=None):
-    from tools.benchmark.bench_co_training import _train, subset_opts
+    from tools.benchmark import harness
     work_dir = osp.join(args.work_dir, f'{_slug(name)}_{noise}')
-    opts = subset_opts(args.data_root, args.subset, args.epochs, 1) + [
+    opts = harness.subset_opts(args.data_root, args.subset, args.epochs, 1) + [
         f'train_dataloader.dataset.noise.{kv}' for kv in NOISES[noise]]
     if name == 'VRLVMix+SCAN':
         opts += [f'model.scan.neighbours={neighbours}', 'model.scan.noise_rate=0.0']
     if noise.startswith('asym'):
         opts.append('model.warmup_neg_entropy=True')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
     start = time.time()
-    log = _train(f'{name} {noise}', ACC_METHODS[name.split('+')[0]], work_dir, opts, env)
+    run = harness.train(ACC_METHODS[name.split('+')[0]], work_dir, threads=1, cfg_options=opts,
+                        name=f'{name} {noise}')
     with open(osp.join(work_dir, 'selection_quality.json')) as f:
         epochs = json.load(f)['epochs']
     per_epoch = [dict(epoch=e['epoch'], auroc=e['net1']['auroc'],
@@ -175,8 +174,8 @@ def _accuracy_run(name, noise, args, neighbours=None):
                       labelled=e['net1']['trusted_fraction'],
                       precision=e['net1']['precision'], mode=e['net1'].get('mode'))
                  for e in epochs]
-    return dict(top1_last5=float(re.findall(r'accuracy/top1_last5: ([0-9.]+)', log)[-1]),
-                minutes=(time.time() - start) / 60, epochs=per_epoch)
+    return dict(top1_last5=run['mean_last_k'], minutes=(time.time() - start) / 60,
+                epochs=per_epoch)
 
 
 def accuracy(args):

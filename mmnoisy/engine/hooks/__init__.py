@@ -5,6 +5,7 @@ from .gmm_confidence_hook import GMMConfidenceHook
 from .hmw_hook import HMWHook
 from .noisy_label_hook import NoisyLabelHook, check_num_classes
 from .resume_val_hook import ResumeValHook
+from .run_summary_hook import RunSummaryHook, read_results
 from .sample_record_hook import SampleRecordHook
 from .unicon_selection_hook import UniconSelectionHook
 from .vrlv_selection_hook import SampleFetcher, VRLVSelectionHook
@@ -12,6 +13,6 @@ from .vrlv_selection_hook import SampleFetcher, VRLVSelectionHook
 __all__ = [
     'CoTrainingHook', 'DynaCorSelectionHook', 'ExactResumeHook', 'GMMConfidenceHook',
     'NoisyLabelDetectionHook',
-    'HMWHook', 'NoisyLabelHook', 'ResumeValHook', 'SampleRecordHook', 'UniconSelectionHook',
+    'HMWHook', 'NoisyLabelHook', 'ResumeValHook', 'RunSummaryHook', 'read_results', 'SampleRecordHook', 'UniconSelectionHook',
     'VRLVSelectionHook', 'SampleFetcher', 'check_num_classes'
 ]

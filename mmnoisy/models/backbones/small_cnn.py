@@ -17,10 +17,12 @@ class SmallCNN(BaseModule):
         convs_per_block (int): conv layers per block.
         norm (bool): BatchNorm after each conv (False: train and eval mode compute the same
             function, which tests of recording rely on).
+        pool_last (bool): max-pool after the last block too (for a flattening neck: 28x28
+            inputs and three blocks give 128 x 3 x 3 features).
     """
 
     def __init__(self, in_channels=3, widths=(32, 64, 128), convs_per_block=1, norm=True,
-                 init_cfg=None):
+                 pool_last=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         layers, prev = [], in_channels
         for i, width in enumerate(widths):
@@ -30,7 +32,7 @@ class SmallCNN(BaseModule):
                     layers.append(nn.BatchNorm2d(width))
                 layers.append(nn.ReLU(inplace=True))
                 prev = width
-            if i < len(widths) - 1:
+            if i < len(widths) - 1 or pool_last:
                 layers.append(nn.MaxPool2d(2))
         self.layers = nn.Sequential(*layers)
         self.out_channels = prev

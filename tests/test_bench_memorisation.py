@@ -1,0 +1,105 @@
+"""tools/benchmark/bench_memorisation.py: each method's published config turned into its
+Fashion-MNIST cell (only data, network, length and warm-up change), and the table on tiny
+data (cells saved, reused, reported)."""
+import json
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from tests.conftest import ROOT
+from tests.test_fashion_mnist import write_fashion
+from tools.benchmark import bench_memorisation as bench
+
+
+def _cell(name, noise, tmp_path, *extra):
+    args = bench.parse_args(['--data-root', str(tmp_path), '--work-dir', str(tmp_path / 'w'),
+                             *extra])
+    path, source = bench.cell_config(name, noise, 2, args, str(tmp_path / f'{name}.py'))
+    return Config.fromfile(path), Config.fromfile(osp.join(ROOT, source)), source
+
+
+def test_published_config_keeps_its_hyper_parameters(tmp_path):
+    cfg, published, source = _cell('DivideMix', 'sym80', tmp_path, '--crop-flip')
+    assert source.endswith('dividemix_preactresnet18_1xb64-300e_cifar10-sym80.py')
+    for key in ('lambda_u', 'p_threshold', 'temperature', 'alpha', 'test_mode', 'type'):
+        assert cfg.model[key] == published.model[key]
+    assert cfg.optim_wrapper == published.optim_wrapper
+    assert cfg.train_dataloader.batch_size == published.train_dataloader.batch_size
+    assert cfg.train_dataloader.batch_sampler == published.train_dataloader.batch_sampler
+    assert cfg.custom_hooks == published.custom_hooks
+    # scaled: length, warm-up, milestones at the same fraction (150 of 300 -> 20 of 40)
+    assert cfg.train_cfg.max_epochs == 40 and cfg.model.warmup_epochs == 4
+    assert cfg.param_scheduler.milestones == [20]
+    # the setting: Fashion-MNIST subset, 28-pixel crops, the memorising CNN, same noise
+    noisy = cfg.train_dataloader.dataset
+    assert noisy.noise == dict(type='symmetric', rate=0.8, include_true_class=True, seed=2)
+    assert noisy.dataset.type == 'FashionMNIST' and noisy.dataset.indices == 4000
+    views = noisy.dataset.pipeline[0]['transforms'][0]
+    assert views[0] == dict(type='RandomCrop', crop_size=28, padding=4)
+    net = cfg.model.network
+    assert net.backbone == dict(type='SmallCNN', in_channels=1, widths=(32, 64, 128),
+                                pool_last=True)
+    assert net.neck.type == 'LinearNeck' and net.head.in_channels == 256
+    assert cfg.data_preprocessor.mean == [72.94] and 'to_rgb' not in cfg.data_preprocessor
+    assert cfg.val_dataloader.dataset.type == 'FashionMNIST'
+    assert cfg.val_dataloader.dataset.split == 'test'
+    assert cfg.val_evaluator.last_k == 10 and cfg.randomness.seed == 2
+
+
+def test_method_specific_changes(tmp_path):
+    # HMW: its own warm-up and the two milestones (125, 200 of 250 -> 20, 32 of 40)
+    cfg, published, _ = _cell('CE+HMW', 'sym50', tmp_path, '--epochs', '20', '--warmup', '3')
+    hmw = [h for h in cfg.custom_hooks if h.type == 'HMWHook'][0]
+    assert hmw.warmup_epochs == 3 and hmw.alpha == 100.0
+    assert cfg.param_scheduler.milestones == [10, 16]
+    assert cfg.model.head.type == 'NoisyLinearClsHead' and cfg.model.head.bias is False
+    # NegScale: the Fashion-MNIST taxonomy, its other options as published
+    cfg, published, _ = _cell('RoLR+NegScale', 'sym50', tmp_path)
+    (aux, ) = cfg.model.aux_losses
+    assert aux.taxonomy == 'fashion_mnist'
+    assert (aux.eta_min, aux.eta_max) == (published.model.aux_losses[0].eta_min,
+                                          published.model.aux_losses[0].eta_max)
+    # Co-teaching forgets the share of wrong labels; its ramp is the warm-up
+    cfg, _, _ = _cell('Co-teaching', 'sym80', tmp_path)
+    assert cfg.model.forget_rate == pytest.approx(0.72) and cfg.model.num_gradual == 4
+    # the clean ceiling: CE without noise
+    cfg, _, _ = _cell('CE (clean)', 'sym50', tmp_path)
+    assert cfg.train_dataloader.dataset.noise == dict(type='none')
+    # no crop / flip (the default): the weak views are the image, the strong ones keep
+    # RandAugment
+    cfg, _, _ = _cell('RoLR', 'sym50', tmp_path)
+    weak, strong = cfg.train_dataloader.dataset.dataset.pipeline[0]['transforms']
+    assert weak == [] and [t['type'] for t in strong] == ['FixMatchRandAugment',
+                                                          'RandomCutout']
+    with pytest.raises(SystemExit, match='RoLR has no published config for asym40'):
+        _cell('RoLR', 'asym40', tmp_path)
+
+
+@pytest.mark.slow
+def test_table_on_tiny_data(tmp_path, capsys):
+    root = tmp_path / 'fashion'
+    write_fashion(str(root), n_train=60, n_test=20)
+    argv = ['--data-root', str(root), '--work-dir', str(tmp_path / 'w'), '--subset', '40',
+            '--epochs', '2', '--warmup', '1', '--noises', 'sym50', '--methods', 'CE',
+            'DivideMix', 'CE (clean)']
+    results = bench.main(argv)
+    rows = results['sym50']
+    assert list(rows) == ['CE (clean)', 'CE', 'DivideMix']
+    for name, cells in rows.items():
+        r = cells[1]
+        run = json.load(open(osp.join(bench.cell_dir(name, 'sym50', 1, bench.parse_args(argv)),
+                                      'results.json')))
+        assert r['top1_last'] == run['last'] and r['top1_last10'] == run['mean_last_k']
+        assert len(r['accuracy']) == 2
+    assert rows['CE (clean)'][1]['fitted']['wrong_fitted'] is None
+    fit = rows['CE'][1]['fitted']
+    assert 0 < fit['wrong_share'] < 0.6 and 0 <= fit['wrong_fitted'] <= 1
+    assert rows['DivideMix'][1]['selection'] is not None
+    table = capsys.readouterr().out
+    assert '| sym50 | CE | ' in table and '| 1.00 | 1: ' in table
+    # saved cells are reused, --report trains nothing, another setting is refused
+    again = bench.main(argv + ['--report'])
+    assert again == results
+    with pytest.raises(SystemExit, match='was measured with'):
+        bench.main([a if a != '2' else '3' for a in argv])

@@ -1,0 +1,276 @@
+"""What every benchmark that trains shares: run ``tools/train.py`` on a config, read the run's
+JSON results, keep finished cells of a table so that an interrupted table resumes, and measure
+how much of the label noise a trained model fits.
+
+- :func:`train`: one run in a subprocess (its own thread count); returns ``results.json``
+  (written by ``RunSummaryHook``: test top-1 per epoch, last, best, mean of the last k, seconds).
+- :func:`run_cell`: a table cell: skipped when its result is saved (with the same setting) or
+  another process holds its lock; else trained, measured, and saved at once.
+- :func:`selection_quality`, :func:`detection_summary`, :func:`fitted_noise`: what a run left
+  in its work dir, read back.
+"""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+
+def train(config, work_dir, *, threads=None, cfg_options=(), name=None, env=None):
+    """``tools/train.py CONFIG --work-dir WORK_DIR [--cfg-options ...]`` in a subprocess with
+    ``OMP_NUM_THREADS=threads`` (when given). The log goes to ``WORK_DIR.log``; a failed run
+    exits with its tail. Returns the run's ``results.json``."""
+    from mmnoisy.engine.hooks.run_summary_hook import read_results
+    env = dict(os.environ if env is None else env)
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
+           '--work-dir', work_dir] + (['--cfg-options', *cfg_options] if cfg_options else [])
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    log = proc.stdout + proc.stderr
+    os.makedirs(osp.dirname(osp.abspath(work_dir)), exist_ok=True)
+    with open(work_dir + '.log', 'w') as f:
+        f.write(log)
+    if proc.returncode:
+        print(log[-3000:])
+        raise SystemExit(f'{name or config} failed (exit {proc.returncode}); log: '
+                         f'{work_dir}.log')
+    return read_results(work_dir)
+
+
+def selection_quality(work_dir):
+    """Precision / recall / share trusted of the last epoch's selection (net1's for two
+    networks), or None for a method that does not select."""
+    path = osp.join(work_dir, 'selection_quality.json')
+    if not osp.exists(path):
+        return None
+    with open(path) as f:
+        last = json.load(f)['epochs'][-1]
+    last = last.get('net1', last)
+    if 'precision' not in last:
+        return None
+    return {k: last[k] for k in ('precision', 'recall', 'trusted_fraction') if k in last}
+
+
+def detection_summary(work_dir):
+    """{method: its metrics} of the noisy-label detection the run wrote, or None."""
+    path = osp.join(work_dir, 'noisy_label_detection', 'summary.json')
+    if not osp.exists(path):
+        return None
+    with open(path) as f:
+        summary = json.load(f)
+    return {name: entry['metrics'] for name, entry in summary.items()
+            if isinstance(entry, dict) and 'metrics' in entry}
+
+
+def fitted_noise(work_dir, config, batch_size=500):
+    """How much of the noise the run's final model fits, on its training images under the
+    test transform: of the samples whose given label is wrong, the share predicted as the
+    given (wrong) label ('wrong_fitted') and as the true one ('wrong_corrected'); of the others,
+    the share predicted right ('clean_correct'). Uses the last checkpoint and
+    ``noisy_labels.npz`` of ``work_dir`` and the (derived) ``config`` the run trained."""
+    import glob
+    import re
+
+    import numpy as np
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    import mmnoisy.all_modules  # noqa: F401
+    from mmnoisy.compat import safe_torch_load, unwrapped_state_dict
+    from mmnoisy.registry import MODELS
+    init_default_scope('mmnoisy')
+    ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
+                   key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))
+    if not ckpts:
+        raise FileNotFoundError(f'no epoch_*.pth in {work_dir}')
+    cfg = Config.fromfile(config)
+    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))  # as the runner
+    model = MODELS.build(cfg.model)
+    model.load_state_dict(unwrapped_state_dict(model, safe_torch_load(ckpts[-1])['state_dict']))
+    model.eval()
+    inner = cfg.train_dataloader.dataset
+    while inner.get('type') != 'NoisyLabelDataset':
+        inner = inner.dataset
+    inner = dict(inner.dataset, pipeline=[dict(type='PackNoisyInputs')])
+    npz = osp.join(work_dir, 'noisy_labels.npz')
+    loader = Runner.build_dataloader(dict(
+        dataset=dict(type='NoisyLabelDataset', dataset=inner,
+                     noise=dict(type='file', path=npz)),
+        sampler=dict(type='DefaultSampler', shuffle=False), batch_size=batch_size,
+        num_workers=0, collate_fn=dict(type='default_collate')))
+    preds = []
+    with torch.no_grad():
+        for data in loader:
+            data = model.data_preprocessor(data, False)
+            preds.append(model(data['inputs'], mode='tensor').argmax(1))
+    labels = np.load(npz)
+    return dict(noise_fit(torch.cat(preds).numpy(), labels['noisy_labels'],
+                          labels['clean_labels']), checkpoint=osp.basename(ckpts[-1]))
+
+
+def noise_fit(pred, noisy, clean):
+    """Of the samples whose given label ``noisy`` differs from ``clean``: the share whose
+    prediction ``pred`` is the given label ('wrong_fitted') and the true one
+    ('wrong_corrected'); of the others the share predicted right ('clean_correct'); and the
+    share of wrong labels ('wrong_share'). None where a group is empty."""
+    import numpy as np
+    pred, noisy, clean = (np.asarray(a) for a in (pred, noisy, clean))
+    wrong = noisy != clean
+    share = (lambda m: float(m.mean()) if m.size else None)
+    return dict(wrong_fitted=share(pred[wrong] == noisy[wrong]),
+                wrong_corrected=share(pred[wrong] == clean[wrong]),
+                clean_correct=share(pred[~wrong] == clean[~wrong]),
+                wrong_share=float(wrong.mean()))
+
+
+def slug(name):
+    """A method's name as a file name: 'RoLR+NegScale' -> 'rolr_negscale', 'CE (clean)' ->
+    'ceclean'."""
+    for a, b in (('-', ''), ('+', '_'), (' ', ''), ('(', ''), (')', '')):
+        name = name.replace(a, b)
+    return name.lower()
+
+
+def subset_opts(data_root, subset, epochs, workers, log_interval=20):
+    """--cfg-options of a CPU benchmark run: the first ``subset`` CIFAR training images under
+    ``data_root``, ``epochs`` epochs of the cosine schedule, validation only in the last 5
+    (the epochs averaged over), no checkpoints to speak of."""
+    return [
+        f'train_dataloader.dataset.dataset.data_root={data_root}',
+        f'train_dataloader.dataset.dataset.indices={subset}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}',
+        f'train_cfg.max_epochs={epochs}',
+        f'train_cfg.val_begin={max(epochs - 4, 1)}',
+        f'param_scheduler.T_max={epochs}',
+        'val_evaluator.last_k=5', 'test_evaluator.last_k=5',
+        'default_hooks.checkpoint.interval=1000', f'default_hooks.logger.interval={log_interval}',
+        f'train_dataloader.num_workers={workers}',
+        f'val_dataloader.num_workers={workers}',
+    ]
+
+
+def reshape(cfg, name, widths=None, no_crop_flip=False):
+    """In the loaded config ``cfg`` (of file ``name``): the small CNN's ``widths`` (and its
+    head's input width) and, with ``no_crop_flip``, no RandomCrop / RandomFlip in the
+    innermost training dataset's pipeline."""
+    if widths:
+        net = cfg.model if 'backbone' in cfg.model else cfg.model.network
+        if net.backbone.type != 'SmallCNN':
+            raise SystemExit(f'--widths needs a SmallCNN; {name} has {net.backbone.type}')
+        net.backbone.widths = tuple(widths)
+        net.head.in_channels = widths[-1]
+    if no_crop_flip:
+        ds = cfg.train_dataloader.dataset
+        while 'dataset' in ds:
+            ds = ds.dataset
+        ds.pipeline = drop_transforms(ds.pipeline, ('RandomCrop', 'RandomFlip'))
+
+
+def derived_config(config, path, widths=None, no_crop_flip=False):
+    """Write ``config`` to ``path`` with the small CNN's ``widths`` (and its head's input
+    width) replaced and, with ``no_crop_flip``, RandomCrop and RandomFlip removed from the
+    training pipeline (every view: the weak view becomes the image itself, the strong view
+    keeps RandAugment + Cutout). Returns ``path``; ``config`` unchanged when there is
+    nothing to change."""
+    if not widths and not no_crop_flip:
+        return config
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    reshape(cfg, config, widths, no_crop_flip)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    cfg.dump(path)
+    return path
+
+
+def drop_transforms(pipeline, types):
+    """``pipeline`` (nested lists/dicts of transform configs, e.g. inside MultiView) without
+    the transforms whose type is in ``types``."""
+    if isinstance(pipeline, (list, tuple)):
+        return [drop_transforms(t, types) for t in pipeline
+                if not (isinstance(t, dict) and t.get('type') in types)]
+    if isinstance(pipeline, dict):
+        return {k: drop_transforms(v, types) for k, v in pipeline.items()}
+    return pipeline
+
+
+def claim(lock, empty_grace=60.0):
+    """Take the lock file of a cell (holding this process id); False while a live process
+    holds it. A lock left by a killed process is taken over, and so is an empty one older
+    than ``empty_grace`` seconds (its creator died before writing its id; a younger empty
+    one is a process that is writing it now)."""
+    os.makedirs(osp.dirname(osp.abspath(lock)), exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                with open(lock) as f:
+                    text = f.read().strip()
+                if not text:
+                    if time.time() - os.path.getmtime(lock) < empty_grace:
+                        return False
+                    raise ProcessLookupError
+                os.kill(int(text), 0)
+                return False  # its holder is alive
+            except PermissionError:
+                return False  # alive, owned by another user
+            except (ProcessLookupError, ValueError, FileNotFoundError):
+                try:
+                    os.remove(lock)  # stale
+                except FileNotFoundError:
+                    pass
+                continue
+        with os.fdopen(fd, 'w') as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def saved_cell(path, setting):
+    """The saved result in ``path`` (``CELL.result.json``), None if there is none; one
+    measured with another ``setting`` is refused."""
+    if not osp.exists(path):
+        return None
+    with open(path) as f:
+        cell = json.load(f)
+    if cell['setting'] != setting:
+        raise SystemExit(f'{path} was measured with {cell["setting"]}, not with {setting}; '
+                         'use another --work-dir or --force')
+    return cell['result']
+
+
+def run_cell(cell_dir, setting, measure, *, label=''):
+    """The result of the cell trained in ``cell_dir``: ``measure()`` (which trains it and
+    returns a JSON-able dict) saved to ``CELL_DIR.result.json`` at once, so an interrupted
+    table resumes where it stopped. None when another process holds the cell's lock (several
+    processes given the same arguments share the cells)."""
+    from mmnoisy.utils.io import atomic_write
+    if not claim(cell_dir + '.lock'):
+        print(f'{label} (being trained by another process: skipped)', flush=True)
+        return None
+    try:
+        result = measure()
+        atomic_write(cell_dir + '.result.json',
+                     json.dumps(dict(setting=setting, result=result), indent=1).encode())
+    finally:
+        os.remove(cell_dir + '.lock')
+    return result
+
+
+def write_table(work_dir, payload, table, out=None):
+    """End of a table run: ``payload`` to ``WORK_DIR/results.json``, the markdown ``table``
+    printed and, with ``out``, written there."""
+    from mmnoisy.utils.io import atomic_write
+    atomic_write(osp.join(work_dir, 'results.json'), json.dumps(payload, indent=1).encode())
+    print(table)
+    if out:
+        atomic_write(out, table.encode())
