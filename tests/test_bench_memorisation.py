@@ -103,3 +103,28 @@ def test_table_on_tiny_data(tmp_path, capsys):
     assert again == results
     with pytest.raises(SystemExit, match='was measured with'):
         bench.main([a if a != '2' else '3' for a in argv])
+
+
+def test_markdown_means_over_seeds_and_detection_table():
+    def cell(last, last10, best, epoch, secs, fit=None, sel=None, det=None):
+        return dict(top1_last=last, top1_last10=last10, best=best, best_epoch=epoch,
+                    seconds_per_epoch=secs, fitted=fit and dict(wrong_fitted=fit),
+                    selection=sel, detection=det)
+    results = {
+        'sym50': {
+            'CE': {1: cell(60, 61, 77, 7, 4.0, 0.99), 2: cell(62, 63, 75, 5, 5.0, 0.97)},
+            'DivideMix': {1: cell(80, 79, 81, 30, 20.0, 0.1, dict(precision=0.9, recall=0.8)),
+                          2: cell(82, 81, 83, 31, 20.0, 0.2, dict(precision=0.7, recall=0.6))}},
+        'sym60': {'DynaCor': {1: cell(50, 50, 70, 3, 5.0, det=dict(
+            dynacor=dict(f1=0.9), aum=dict(f1=0.8), gmm=dict(f1=0.7), cl=dict(f1=None))),
+                              2: cell(50, 50, 70, 3, 5.0, det=dict(
+            dynacor=dict(f1=0.8), aum=dict(f1=0.8), gmm=dict(f1=0.5), cl=dict(f1=None)))}}}
+    args = bench.parse_args([])
+    table = bench.markdown(results, args).splitlines()
+    assert '| sym50 | CE | 61.00 | 62.00 | 76.00 (7/5) | 98.0 | - | 1.00 | 2: 60.00, 62.00 |' \
+        in table
+    # cost: 20/4 and 20/5 -> mean 4.5; selection averaged over the seeds
+    assert '| sym50 | DivideMix | 81.00 | 80.00 | 82.00 (30/31) | 15.0 | 80.0 / 70.0 | 4.50 ' \
+        '| 2: 80.00, 82.00 |' in table
+    assert '| sym60 | 2 | 85.0 | 80.0 | 60.0 | - |' in table
+    assert not any(line.startswith('| sym60 | DynaCor') for line in table)

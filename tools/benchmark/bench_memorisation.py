@@ -56,6 +56,8 @@ METHODS = {
     'UNICON': ('configs/unicon/unicon_preactresnet18_1xb64-250e_cifar10-{noise}.py', {}),
     'UNICON+HMW': ('configs/unicon/hmw-unicon_preactresnet18_1xb64-250e_cifar10-{noise}.py', {}),
     'VRLVMix': ('configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_cifar10-{noise}.py', {}),
+    # detection: DynaCor's run (corrupted copies, the record) scores every detector at once
+    'DynaCor': ('configs/dynacor/dynacor_resnet34_1xb128-100e_cifar10-{noise}.py', {}),
 }
 # the noisy labels of a cell (seed: the run's); symmetric noise as DivideMix's code draws it
 # (the new label may be the true one), as the published configs do
@@ -64,6 +66,10 @@ NOISES = {
     'sym50': dict(type='symmetric', rate=0.5, include_true_class=True),
     'sym80': dict(type='symmetric', rate=0.8, include_true_class=True),
     'asym40': dict(type='asymmetric', rate=0.4, mapping='fashion_mnist'),
+    # DynaCor's noises, as its configs draw them
+    'sym60': dict(type='symmetric', rate=0.6),
+    'pair30': dict(type='pairflip', rate=0.3),
+    'ins40': dict(type='instance', rate=0.4),
 }
 # what the table runs by default (the issue's targets): noise -> methods
 PLAN = {
@@ -71,7 +77,11 @@ PLAN = {
               'RoLR+NegScale', 'UNICON', 'UNICON+HMW', 'VRLVMix'],
     'sym80': ['CE', 'Co-teaching', 'DivideMix', 'RoLR', 'CCL', 'UNICON', 'VRLVMix'],
     'asym40': ['CE', 'DivideMix'],
+    'sym60': ['DynaCor'],
+    'pair30': ['DynaCor'],
+    'ins40': ['DynaCor'],
 }
+DETECTORS = ('dynacor', 'aum', 'gmm', 'cl')  # reported (F1 of the flags)
 
 
 def _walk(node, fn):
@@ -210,49 +220,70 @@ def measure(name, noise, seed, args):
     work_dir = cell_dir(name, noise, seed, args)
     config, source = cell_config(name, noise, seed, args, work_dir + '_config.py')
     run = harness.train(config, work_dir, threads=args.threads, name=f'{name} {noise} {seed}')
-    fit = harness.fitted_noise(work_dir, config)
+    detection = harness.detection_summary(work_dir)
+    # a detection run trains on the data and its corrupted copies: its fit is not comparable
+    fit = None if detection else harness.fitted_noise(work_dir, config)
     return dict(source=source, top1_last=run['last'], top1_last10=run['mean_last_k'],
                 best=run['best'], best_epoch=run['best_epoch'], accuracy=run['accuracy'],
                 seconds_per_epoch=run['train_seconds_per_epoch'], fitted=fit,
-                selection=harness.selection_quality(work_dir))
+                selection=harness.selection_quality(work_dir),
+                detection=detection and {m: detection[m] for m in DETECTORS if m in detection})
 
 
 def _pct(v):
     return '-' if v is None else f'{100 * v:.1f}'
 
 
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return statistics.mean(values) if values else None
+
+
 def markdown(results, args):
-    """The table: per noise and method, seeds and their mean."""
-    lines = [f'Fashion-MNIST, first {args.subset} training images, small CNN with an MLP head, '
-             f'{args.epochs} epochs ({args.warmup} warm-up); top-1 on the 10,000 test images: '
-             'last epoch and mean of the last 10 (mean over seeds, then each seed); '
-             'fits = share of the wrong labels the final model predicts; '
-             'selection = precision / recall of the trusted set (last epoch); '
-             'cost = training seconds per epoch / CE\'s.', '',
-             '| noise | method | top-1 last | top-1 last-10 | best (epoch) | fits wrong labels '
-             '| selection P / R | cost vs CE | seeds |',
+    """Two tables: accuracy per noise and method (mean over seeds, then each seed), and the
+    detectors' F1 in DynaCor's runs."""
+    lines = [f'Fashion-MNIST, first {args.subset} training images, small CNN with a fully '
+             f'connected layer, {args.epochs} epochs ({args.warmup} warm-up)'
+             f'{"" if args.crop_flip else ", no random crop / flip"}; top-1 on the 10,000 '
+             'test images: last epoch, mean of the last 10, best epoch (mean over seeds; '
+             'then each seed\'s last epoch); fits = share of the wrong labels the final model '
+             'predicts as given; selection = precision / recall of the trusted set (last '
+             'epoch); cost = training seconds per epoch / CE\'s (same noise and seed).', '',
+             '| noise | method | top-1 last | top-1 last-10 | best (epochs) | fits wrong '
+             'labels | selection P / R | cost vs CE | seeds: last |',
              '|---|---|---|---|---|---|---|---|---|']
+    detection = []
     for noise, rows in results.items():
         for name, cells in rows.items():
             seeds = sorted(cells)
+            if cells[seeds[0]].get('detection'):
+                detection.append((noise, cells))
+                continue
             mean = (lambda key: statistics.mean(cells[s][key] for s in seeds))
             base = [results[noise].get('CE', {}).get(s) for s in seeds]
-            cost = [cells[s]['seconds_per_epoch'] / b['seconds_per_epoch']
-                    for s, b in zip(seeds, base) if b]
+            cost = _mean(cells[s]['seconds_per_epoch'] / b['seconds_per_epoch']
+                         for s, b in zip(seeds, base) if b)
             sel = [cells[s]['selection'] for s in seeds if cells[s]['selection']]
             sel = '-' if not sel else (
-                f"{_pct(statistics.mean(x['precision'] for x in sel))} / "
-                f"{_pct(statistics.mean(x['recall'] for x in sel))}")
-            fits = [cells[s]['fitted']['wrong_fitted'] for s in seeds
-                    if cells[s]['fitted']['wrong_fitted'] is not None]
+                f"{_pct(_mean(x['precision'] for x in sel))} / "
+                f"{_pct(_mean(x['recall'] for x in sel))}")
+            fits = _mean((cells[s]['fitted'] or {}).get('wrong_fitted') for s in seeds)
             per_seed = ', '.join(f"{cells[s]['top1_last']:.2f}" for s in seeds)
-            best = cells[seeds[0]]
-            cost = f'{statistics.mean(cost):.2f}' if cost else '-'
-            fits = _pct(statistics.mean(fits)) if fits else '-'
+            epochs = '/'.join(str(cells[s]['best_epoch']) for s in seeds)
             lines.append(
                 f"| {noise} | {name} | {mean('top1_last'):.2f} | {mean('top1_last10'):.2f} | "
-                f"{best['best']:.2f} ({best['best_epoch']}) | {fits} | {sel} | {cost} | "
-                f"{len(seeds)}: {per_seed} |")
+                f"{mean('best'):.2f} ({epochs}) | {_pct(fits)} | {sel} | "
+                f"{'-' if cost is None else f'{cost:.2f}'} | {len(seeds)}: {per_seed} |")
+    if detection:
+        lines += ['', 'Detection: F1 (%) of the samples each detector flags, in DynaCor\'s '
+                  'run (the data and its corrupted copy), mean over seeds.', '',
+                  '| noise | seeds | ' + ' | '.join(DETECTORS) + ' |',
+                  '|---|---|' + '---|' * len(DETECTORS)]
+        for noise, cells in detection:
+            seeds = sorted(cells)
+            f1 = [_pct(_mean(cells[s]['detection'].get(m, {}).get('f1') for s in seeds))
+                  for m in DETECTORS]
+            lines.append(f'| {noise} | {len(seeds)} | ' + ' | '.join(f1) + ' |')
     return '\n'.join(lines) + '\n'
 
 
@@ -300,10 +331,12 @@ def main(argv=None):
             if r is None:
                 continue
             results.setdefault(noise, {}).setdefault(name, {})[seed] = r
+            fits = _pct((r['fitted'] or {}).get('wrong_fitted'))
             print(f"{noise:7s} {name:14s} seed {seed}: top-1 last {r['top1_last']:.2f}, "
                   f"last-10 {r['top1_last10']:.2f}, best {r['best']:.2f} (epoch "
-                  f"{r['best_epoch']}), fits {_pct(r['fitted']['wrong_fitted'])}% of the wrong "
-                  f"labels, {r['seconds_per_epoch']:.1f} s/epoch", flush=True)
+                  f"{r['best_epoch']}), fits {fits}% of the wrong labels, "
+                  f"{r['seconds_per_epoch']:.1f} s/epoch"
+                  + (f", detection {r['detection']}" if r.get('detection') else ''), flush=True)
     ordered = {noise: {name: results[noise][name] for name in PLAN[noise]
                        if name in results.get(noise, {})}
                for noise in PLAN if noise in results}
