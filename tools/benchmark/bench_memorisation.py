@@ -287,6 +287,24 @@ def markdown(results, args):
     return '\n'.join(lines) + '\n'
 
 
+def pivot(results):
+    """The README's table: one row per method, one column per noise, 'last (last-10)' as the
+    mean over seeds; detection cells left out, '-' where not measured."""
+    noises = [n for n, rows in results.items()
+              if any(not cells[min(cells)].get('detection') for cells in rows.values())]
+    methods = list(dict.fromkeys(m for n in noises for m in results[n]))
+    lines = ['| method | ' + ' | '.join(noises) + ' |', '|---' * (len(noises) + 1) + '|']
+    for m in methods:
+        row = []
+        for n in noises:
+            cells = results[n].get(m)
+            row.append('-' if not cells else
+                       f"{statistics.mean(c['top1_last'] for c in cells.values()):.2f} "
+                       f"({statistics.mean(c['top1_last10'] for c in cells.values()):.2f})")
+        lines.append(f'| {m} | ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -341,7 +359,7 @@ def main(argv=None):
                        if name in results.get(noise, {})}
                for noise in PLAN if noise in results}
     harness.write_table(args.work_dir, dict(setting=setting(args), results=ordered),
-                        markdown(ordered, args), args.out)
+                        markdown(ordered, args) + '\n' + pivot(ordered), args.out)
     return ordered
 
 
