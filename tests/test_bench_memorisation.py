@@ -132,3 +132,11 @@ def test_markdown_means_over_seeds_and_detection_table():
     assert bench.pivot(results).splitlines() == [
         '| method | sym50 | asym40 |', '|---|---|---|', '| CE | 61.00 (62.00) | 70.00 (69.00) |',
         '| DivideMix | 81.00 (80.00) | - |']
+
+
+def test_second_seed_runs_the_close_comparisons():
+    assert bench.plan_for_seed('sym50', 1) == bench.PLAN['sym50']
+    assert bench.plan_for_seed('sym50', 2) == [
+        'CE', 'CE+HMW', 'DivideMix', 'RoLR', 'CCL', 'RoLR+NegScale', 'UNICON', 'UNICON+HMW',
+        'VRLVMix']
+    assert bench.plan_for_seed('sym80', 2) == [] and bench.plan_for_seed('ins40', 2) == ['DynaCor']

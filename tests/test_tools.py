@@ -164,6 +164,13 @@ def test_resume_ends_with_the_same_weights(tmp_path):
     history = hb['runtime_info']['mmnoisy/accuracy_history']
     assert history == ha['runtime_info']['mmnoisy/accuracy_history']
     assert sorted(history) == [0, 1, 2]  # epoch 4 (key 3) is validated after the save
+    # results.json of the resumed run: every epoch's accuracy (the history came back with the
+    # checkpoint), the same as the uninterrupted run's; only the resumed epochs timed
+    ra = json.load(open(tmp_path / 'a' / 'results.json'))
+    rb = json.load(open(tmp_path / 'b' / 'results.json'))
+    assert list(rb['accuracy']) == ['1', '2', '3', '4'] and rb['accuracy'] == ra['accuracy']
+    assert (rb['last'], rb['mean_last_k']) == (ra['last'], ra['mean_last_k'])
+    assert (ra['epochs_timed'], rb['epochs_timed']) == (4, 2) and rb['val_seconds'] > 0
 
 
 def test_resume_from_a_damaged_latest_checkpoint_names_the_previous_one(demo_run, tmp_path):

@@ -18,7 +18,9 @@ same way for all (``fashion_setting``):
 - noise: the same noisy labels for every method of a cell (its seed = the run's seed); NegScale's
   taxonomy is Fashion-MNIST's (``fashion_mnist``).
 
-Each cell (noise x method x seed) reports top-1 of the last epoch, the mean of the last 10, the
+Seed 1 runs the whole plan (``PLAN``); further seeds the close comparisons at sym 50%
+(``COMPARED``: the plug-ins and successors and their bases) and DynaCor's detection cells, unless
+--methods names others. Each cell (noise x method x seed) reports top-1 of the last epoch, the mean of the last 10, the
 best epoch, how much of the noise the final model fits (``harness.fitted_noise``), the
 selection's precision / recall where the method selects, and the training seconds per epoch
 (validation excluded) relative to CE's in the same noise and seed. A cell's result is saved
@@ -81,6 +83,9 @@ PLAN = {
     'pair30': ['DynaCor'],
     'ins40': ['DynaCor'],
 }
+# further seeds go where a comparison is close: the plug-ins and successors against their bases
+COMPARED = ('CE', 'CE+HMW', 'DivideMix', 'VRLVMix', 'RoLR', 'CCL', 'RoLR+NegScale', 'UNICON',
+            'UNICON+HMW')
 DETECTORS = ('dynacor', 'aum', 'gmm', 'cl')  # reported (F1 of the flags)
 
 
@@ -330,11 +335,21 @@ def parse_args(argv=None):
     return args
 
 
+def plan_for_seed(noise, seed):
+    """The methods a seed runs under ``noise``: seed 1 the whole plan; further seeds, at sym 50%,
+    the methods of the close comparisons (``COMPARED``) and, for detection, DynaCor."""
+    if seed == 1:
+        return PLAN[noise]
+    if noise == 'sym50':
+        return [m for m in PLAN[noise] if m in COMPARED]
+    return [m for m in PLAN[noise] if m == 'DynaCor']
+
+
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     cells = [(noise, name, seed) for seed in args.seeds for noise in args.noises
-             for name in PLAN[noise] if not args.methods or name in args.methods]
+             for name in PLAN[noise] if name in (args.methods or plan_for_seed(noise, seed))]
     results = {}
     for _ in range(2):  # the second pass collects cells other processes finished meanwhile
         for noise, name, seed in cells:

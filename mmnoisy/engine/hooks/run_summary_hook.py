@@ -49,21 +49,24 @@ class RunSummaryHook(Hook):
     ``NoisyRunner`` registers it; nothing to add to a config."""
     priority = 'VERY_LOW'
 
+    def __init__(self):
+        # a resumed run may validate before training starts (ResumeValHook)
+        self._start, self._val, self._val_start, self._first_epoch = None, 0.0, None, 0
+
     def before_train(self, runner):
-        self._start, self._val, self._val_start = time.perf_counter(), 0.0, None
-        self._first_epoch = runner.epoch
+        self._start, self._first_epoch = time.perf_counter(), runner.epoch
 
     def before_val(self, runner):
         self._val_start = time.perf_counter()
 
     def after_val(self, runner):
-        if getattr(self, '_val_start', None) is not None:
+        if self._val_start is not None:
             self._val += time.perf_counter() - self._val_start
             self._val_start = None
 
     def after_train(self, runner):
         from mmnoisy.evaluation.metrics.last_k_accuracy import HISTORY_KEY
-        if not is_main_process() or not hasattr(self, '_start'):
+        if not is_main_process() or self._start is None:
             return
         total = time.perf_counter() - self._start
         history = runner.message_hub.get_info(HISTORY_KEY) or {}
