@@ -48,11 +48,9 @@ similarity: after an accuracy run, NegScale's pair-similarity statistic (same cl
 DATA_ROOT holds cifar-10-batches-py/ (``python ../shared/data/make_cifar10.py DATA_ROOT``).
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
-import re
 import statistics
 import sys
 import time
@@ -186,51 +184,19 @@ def memorisation(args):
     transform), the share of noisy samples predicted as their *given* (wrong) label, and the
     accuracy on clean samples. A model that has not memorised the noise leaves little for a
     noise-robust method to win back."""
-    import numpy as np
-    import torch
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
-
-    import mmnoisy.all_modules  # noqa: F401
-    from mmnoisy.compat import safe_torch_load
-    from mmnoisy.registry import MODELS
-    init_default_scope('mmnoisy')
-    rows = []
     for name, config in METHODS.items():
         work_dir = osp.join(args.work_dir, harness.slug(name))
-        ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
-                       key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
-        if not ckpts:
+        if harness.last_checkpoint(work_dir) is None:
             continue
         derived = work_dir + '_config.py'  # written by accuracy --widths / --no-crop-flip
         cfg = Config.fromfile(derived if osp.exists(derived) else osp.join(ROOT, config))
-        cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))  # as the runner
-        model = MODELS.build(cfg.model)
-        model.load_state_dict(safe_torch_load(ckpts[-1])["state_dict"])
-        model.eval()
-        noise = np.load(osp.join(work_dir, 'noisy_labels.npz'))
-        ds_cfg = dict(type='NoisyLabelDataset', noise=dict(type='file', path=osp.join(
-            work_dir, 'noisy_labels.npz')), dataset=dict(
-                type='CIFAR10', data_root=args.data_root, indices=args.subset,
-                pipeline=[dict(type='PackNoisyInputs')]))
-        loader = Runner.build_dataloader(dict(
-            dataset=ds_cfg, sampler=dict(type='DefaultSampler', shuffle=False),
-            batch_size=500, num_workers=0))
-        preds = []
-        with torch.no_grad():
-            for data in loader:
-                data = model.data_preprocessor(data, False)
-                preds.append(model(data['inputs'], mode='tensor').argmax(1))
-        pred = torch.cat(preds).numpy()
-        noisy, clean = noise['noisy_labels'], noise['clean_labels']
-        flipped = noisy != clean
-        rows.append((name, ckpts[-1], float((pred[flipped] == noisy[flipped]).mean()),
-                     float((pred[flipped] == clean[flipped]).mean()),
-                     float((pred[~flipped] == clean[~flipped]).mean())))
-        print(f'{name:12s} {osp.basename(ckpts[-1])}: noisy samples predicted as their given '
-              f'label {rows[-1][2]:.3f}, as their true label {rows[-1][3]:.3f}; clean samples '
-              f'correct {rows[-1][4]:.3f}', flush=True)
+        inner = harness.noisy_dataset(cfg.train_dataloader.dataset).dataset
+        inner.data_root, inner.indices = args.data_root, args.subset  # the run's --cfg-options
+        fit = harness.fitted_noise(work_dir, cfg)
+        print(f"{name:12s} {fit['checkpoint']}: noisy samples predicted as their given label "
+              f"{fit['wrong_fitted']:.3f}, as their true label {fit['wrong_corrected']:.3f}; "
+              f"clean samples correct {fit['clean_correct']:.3f}", flush=True)
 
 
 def iteration(args):
@@ -327,13 +293,12 @@ def similarity(args):
         if args.methods and name not in args.methods:
             continue
         work_dir = osp.join(args.work_dir, harness.slug(name))
-        ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
-                       key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
-        if not ckpts:
+        ckpt = harness.last_checkpoint(work_dir)
+        if ckpt is None:
             print(f'{name}: no checkpoint in {work_dir}')
             continue
-        print(f'== {name} ({osp.basename(ckpts[-1])})', flush=True)
-        rows[name] = stats_main([osp.join(ROOT, config), ckpts[-1], '--taxonomy', 'cifar10',
+        print(f'== {name} ({osp.basename(ckpt)})', flush=True)
+        rows[name] = stats_main([osp.join(ROOT, config), ckpt, '--taxonomy', 'cifar10',
                                  '--cfg-options',
                                  f'test_dataloader.dataset.data_root={args.data_root}'])
     with open(osp.join(args.work_dir, 'similarity.json'), 'w') as f:

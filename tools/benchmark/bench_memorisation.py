@@ -89,17 +89,6 @@ COMPARED = ('CE', 'CE+HMW', 'DivideMix', 'VRLVMix', 'RoLR', 'CCL', 'RoLR+NegScal
 DETECTORS = ('dynacor', 'aum', 'gmm', 'cl')  # reported (F1 of the flags)
 
 
-def _walk(node, fn):
-    """Apply ``fn`` to every dict inside nested lists / dicts (transform configs)."""
-    if isinstance(node, dict):
-        fn(node)
-        for v in node.values():
-            _walk(v, fn)
-    elif isinstance(node, (list, tuple)):
-        for v in node:
-            _walk(v, fn)
-
-
 def _crop28(t):
     if t.get('type') == 'RandomCrop' and t.get('crop_size') == 32:
         t['crop_size'] = 28
@@ -129,14 +118,12 @@ def fashion_setting(cfg, *, data_root, subset, epochs, warmup, noise, seed, widt
             pre.mean, pre.std, pre.num_classes = FASHION_MEAN, FASHION_STD, 10
             pre.pop('to_rgb', None)
     # data
-    noisy = cfg.train_dataloader.dataset
-    while noisy.get('type') != 'NoisyLabelDataset':
-        noisy = noisy.dataset
+    noisy = harness.noisy_dataset(cfg.train_dataloader.dataset)
     noisy.noise = dict(NOISES[noise])
     if noisy.noise['type'] != 'none':
         noisy.noise['seed'] = seed
     inner = noisy.dataset
-    _walk(inner.pipeline, _crop28)
+    harness.walk_dicts(inner.pipeline, _crop28)
     if not crop_flip:
         inner.pipeline = harness.drop_transforms(inner.pipeline, ('RandomCrop', 'RandomFlip'))
     noisy.dataset = dict(type='FashionMNIST', data_root=data_root, split='train',

@@ -61,13 +61,6 @@ NOISES = {
 }
 
 
-def _noisy_dataset(dataset_cfg):
-    """The NoisyLabelDataset config inside ``dataset_cfg`` (DynaCor wraps it in its copies)."""
-    while dataset_cfg.get('type') != 'NoisyLabelDataset':
-        dataset_cfg = dataset_cfg['dataset']
-    return dataset_cfg
-
-
 def table_config(name, noise, args, path):
     """Write the config of one cell of the table to ``path`` and return it: the method's
     config with the noise, the data subset, the epochs (schedules stretched), the network
@@ -79,7 +72,7 @@ def table_config(name, noise, args, path):
     with open(path, 'w') as f:
         f.write(f"_base_ = ['{osp.join(ROOT, config)}']\n{extra}")
     cfg = Config.fromfile(path)
-    noisy = _noisy_dataset(cfg.train_dataloader.dataset)
+    noisy = harness.noisy_dataset(cfg.train_dataloader.dataset)
     noisy.noise = dict(NOISES[noise])
     inner = noisy.dataset
     inner.data_root, inner.indices = args.data_root, args.subset

@@ -58,6 +58,8 @@ import traceback
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
+from tools.benchmark.harness import noisy_dataset, walk_dicts  # noqa: E402  (stdlib only)
+
 #: what the device image lacks (it has torch, torchvision, numpy, scikit-learn, opencv,
 #: matplotlib, pandas, rich, einops, pyyaml, click, markdown, zipp, tqdm): mmengine, mmpretrain
 #: and mmcv-lite with the dependencies they import, cleanlab (DynaCor's CL baseline) and
@@ -163,24 +165,6 @@ class Report:
 
 
 # ----------------------------------------------------------------------------- configs
-def _walk(node, fn):
-    """Call ``fn`` on every dict inside ``node`` (configs: nested dicts and lists)."""
-    if isinstance(node, dict):
-        fn(node)
-        for value in node.values():
-            _walk(value, fn)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _walk(value, fn)
-
-
-def noisy_dataset(dataset_cfg):
-    """The NoisyLabelDataset config inside a training dataset config (DynaCor's copies wrap it)."""
-    while dataset_cfg.get('type') != 'NoisyLabelDataset':
-        dataset_cfg = dataset_cfg['dataset']
-    return dataset_cfg
-
-
 def tiny_networks(model_cfg):
     """Every network in ``model_cfg`` becomes a small CNN (``TINY_WIDTHS``) with a linear head."""
     def shrink(node):
@@ -188,7 +172,7 @@ def tiny_networks(model_cfg):
             node['backbone'] = dict(type='SmallCNN', widths=TINY_WIDTHS)
             node['neck'] = dict(type='GlobalAveragePooling')
             node['head']['in_channels'] = TINY_WIDTHS[-1]
-    _walk(model_cfg, shrink)
+    walk_dicts(model_cfg, shrink)
 
 
 def as_cifar10(cfg):
@@ -198,7 +182,7 @@ def as_cifar10(cfg):
             node['type'] = 'CIFAR10'
         if node.get('num_classes') == 100:
             node['num_classes'] = 10
-    _walk(cfg._cfg_dict, swap)
+    walk_dicts(cfg._cfg_dict, swap)
 
 
 def load_config(config, changes, *, data_root, work_dir, name, subset_batches=None, warmup=None,

@@ -68,16 +68,41 @@ def detection_summary(work_dir):
             if isinstance(entry, dict) and 'metrics' in entry}
 
 
+def walk_dicts(node, fn):
+    """Call ``fn`` on every dict inside ``node`` (configs: nested dicts and lists)."""
+    if isinstance(node, dict):
+        fn(node)
+        for value in node.values():
+            walk_dicts(value, fn)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            walk_dicts(value, fn)
+
+
+def noisy_dataset(dataset_cfg):
+    """The NoisyLabelDataset config inside a training dataset config (DynaCor's copies wrap it)."""
+    while dataset_cfg.get('type') != 'NoisyLabelDataset':
+        dataset_cfg = dataset_cfg['dataset']
+    return dataset_cfg
+
+
+def last_checkpoint(work_dir):
+    """The ``epoch_N.pth`` of ``work_dir`` with the largest N, or None when there is none."""
+    import glob
+    import re
+    found = [(int(re.fullmatch(r'epoch_(\d+)\.pth', osp.basename(p))[1]), p)
+             for p in glob.glob(osp.join(work_dir, 'epoch_*.pth'))
+             if re.fullmatch(r'epoch_(\d+)\.pth', osp.basename(p))]
+    return max(found)[1] if found else None
+
+
 def fitted_noise(work_dir, config, batch_size=500):
     """How much of the noise the run's final model fits, on its training images under the
     test transform: of the samples whose given label is wrong, the share predicted as the
     given (wrong) label ('wrong_fitted') and as the true one ('wrong_corrected'); of the others,
     the share predicted right ('clean_correct'). Uses the last checkpoint and
-    ``noisy_labels.npz`` of ``work_dir`` and the (derived) ``config`` the run trained."""
-    import glob
-    import re
-
-    import numpy as np
+    ``noisy_labels.npz`` of ``work_dir`` and the ``config`` the run trained (a path, or the
+    loaded config when the run changed it with --cfg-options)."""
     import torch
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -87,23 +112,19 @@ def fitted_noise(work_dir, config, batch_size=500):
     from mmnoisy.compat import safe_torch_load, unwrapped_state_dict
     from mmnoisy.registry import MODELS
     init_default_scope('mmnoisy')
-    ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
-                   key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))
-    if not ckpts:
+    ckpt = last_checkpoint(work_dir)
+    if ckpt is None:
         raise FileNotFoundError(f'no epoch_*.pth in {work_dir}')
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
     cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))  # as the runner
     model = MODELS.build(cfg.model)
-    model.load_state_dict(unwrapped_state_dict(model, safe_torch_load(ckpts[-1])['state_dict']))
+    model.load_state_dict(unwrapped_state_dict(model, safe_torch_load(ckpt)['state_dict']))
     model.eval()
-    inner = cfg.train_dataloader.dataset
-    while inner.get('type') != 'NoisyLabelDataset':
-        inner = inner.dataset
-    inner = dict(inner.dataset, pipeline=[dict(type='PackNoisyInputs')])
-    npz = osp.join(work_dir, 'noisy_labels.npz')
+    inner = dict(noisy_dataset(cfg.train_dataloader.dataset).dataset,
+                 pipeline=[dict(type='PackNoisyInputs')])
     loader = Runner.build_dataloader(dict(
         dataset=dict(type='NoisyLabelDataset', dataset=inner,
-                     noise=dict(type='file', path=npz)),
+                     noise=dict(type='file', path=osp.join(work_dir, 'noisy_labels.npz'))),
         sampler=dict(type='DefaultSampler', shuffle=False), batch_size=batch_size,
         num_workers=0, collate_fn=dict(type='default_collate')))
     preds = []
@@ -111,9 +132,9 @@ def fitted_noise(work_dir, config, batch_size=500):
         for data in loader:
             data = model.data_preprocessor(data, False)
             preds.append(model(data['inputs'], mode='tensor').argmax(1))
-    labels = np.load(npz)
-    return dict(noise_fit(torch.cat(preds).numpy(), labels['noisy_labels'],
-                          labels['clean_labels']), checkpoint=osp.basename(ckpts[-1]))
+    labels = loader.dataset.noise  # the saved labels, as the dataset read them
+    return dict(noise_fit(torch.cat(preds).numpy(), labels.noisy_labels, labels.clean_labels),
+                checkpoint=osp.basename(ckpt))
 
 
 def noise_fit(pred, noisy, clean):

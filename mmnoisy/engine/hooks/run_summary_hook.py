@@ -27,14 +27,13 @@ def summarise(history, k, train_seconds, val_seconds, epochs_timed):
     """The content of ``results.json`` from the per-epoch test accuracy ``history``
     ({0-based epoch: top-1}), the k of the mean, and the time spent training / validating
     over the ``epochs_timed`` epochs this process ran."""
+    from mmnoisy.evaluation.metrics.last_k_accuracy import mean_of_last
     epochs = sorted(history)
     out = dict(accuracy={str(e + 1): history[e] for e in epochs}, last_k=k)
     if epochs:
         best = max(epochs, key=lambda e: (history[e], -e))  # the first epoch of the best
-        last_k = epochs[-k:]
         out.update(last=history[epochs[-1]], last_epoch=epochs[-1] + 1, best=history[best],
-                   best_epoch=best + 1,
-                   mean_last_k=sum(history[e] for e in last_k) / len(last_k))
+                   best_epoch=best + 1, mean_last_k=mean_of_last(history, k))
     out.update(train_seconds=train_seconds, val_seconds=val_seconds, epochs_timed=epochs_timed,
                train_seconds_per_epoch=train_seconds / epochs_timed if epochs_timed else None)
     return out
