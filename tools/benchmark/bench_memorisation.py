@@ -41,6 +41,7 @@ from tools.benchmark import harness  # noqa: E402
 
 FASHION_MNIST = '/usr/share/datasets/fashion-mnist'
 FASHION_MEAN, FASHION_STD = [72.94], [90.02]  # of the 60,000 training images, 0-255 scale
+NUM_CLASSES = 10
 NETWORK = 'configs/_base_/models/small_cnn_mlp.py'
 
 # name: published CIFAR-10 config ({noise}: the noise's tag), and what the method adds to it
@@ -108,14 +109,14 @@ def fashion_setting(cfg, *, data_root, subset, epochs, warmup, noise, seed, widt
     net.backbone = net_cfg.backbone
     net.neck = net_cfg.neck
     net.head.in_channels = net_cfg.neck.out_channels
-    net.head.num_classes = 10
+    net.head.num_classes = NUM_CLASSES
     for aux in model.get('aux_losses') or []:
         if aux.get('taxonomy') == 'cifar10':
             aux.taxonomy = 'fashion_mnist'
     for holder in (cfg, model):
         if holder.get('data_preprocessor'):
             pre = holder.data_preprocessor
-            pre.mean, pre.std, pre.num_classes = FASHION_MEAN, FASHION_STD, 10
+            pre.mean, pre.std, pre.num_classes = FASHION_MEAN, FASHION_STD, NUM_CLASSES
             pre.pop('to_rgb', None)
     # data
     noisy = harness.noisy_dataset(cfg.train_dataloader.dataset)
@@ -150,9 +151,8 @@ def fashion_setting(cfg, *, data_root, subset, epochs, warmup, noise, seed, widt
         for key in ('begin', 'end'):
             if isinstance(s.get(key), int) and s[key] > 0:
                 s[key] = max(1, round(s[key] * epochs / old))
-    if 'warmup_epochs' in model:
-        model.warmup_epochs = min(model.warmup_epochs, warmup) if model.warmup_epochs == 0 \
-            else warmup
+    if model.get('warmup_epochs'):  # a learner without warm-up (0) keeps none
+        model.warmup_epochs = warmup
     if 'num_gradual' in model:  # Co-teaching's forget-rate ramp (its paper's T_k)
         model.num_gradual = warmup
     for hook in cfg.get('custom_hooks') or []:
@@ -174,7 +174,7 @@ def noise_rate(noise):
     spec = NOISES[noise]
     rate = spec.get('rate', 0.0)
     if spec.get('include_true_class'):
-        rate *= 0.9  # 10 classes: 1 in 10 redraws gives the true label back
+        rate *= 1 - 1 / NUM_CLASSES  # 1 redraw in NUM_CLASSES gives the true label back
     return rate
 
 
