@@ -167,6 +167,14 @@ def test_published_co_training_settings():
     assert rolr.train_dataloader.batch_sampler.passes == 2  # the code's I = 2
     assert (rolr.train_dataloader.batch_size, rolr.model.lambda_p,
             rolr.train_cfg.max_epochs) == (448, 2.0, 515)
+    # VRLVMix batches as the DivideMix / ScanMix code it builds on (64, warm-up 128), not the
+    # paper's 128 (DivideMix's paper sentence): the same streams as DivideMix's configs
+    for setting in ('cifar10_sym50', 'cifar100_sym80', 'cifar10_asym40'):
+        vr, base = load(f'vrlvmix/vrlvmix_{setting}.py'), load(f'dividemix/dividemix_{setting}.py')
+        assert (vr.train_dataloader.batch_size, vr.train_dataloader.batch_sampler) == \
+            (base.train_dataloader.batch_size, base.train_dataloader.batch_sampler) == \
+            (64, dict(type='CoTrainingBatchSampler', warmup_batch_size=128,
+                      order='alternating', drop_last=False)), setting
 
 
 def test_published_unicon_settings():

@@ -318,7 +318,7 @@ def test_simclr_pretraining_and_neighbour_mining(tmp_path):
              'train_cfg.max_epochs=1')
     out = tmp_path / 'nb'
     args = [simclr, str(tmp_path / 's' / 'epoch_1.pth'), '--data-config',
-            'configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_cifar10-sym20.py',
+            'configs/vrlvmix/vrlvmix_preactresnet18_1xb64-300e_cifar10-sym20.py',
             '--out-dir', str(out), '--k', '4', '--num-workers', '0', '--cfg-options',
             f'train_dataloader.dataset.dataset.data_root={root}']
     run_tool('tools/vrlvmix/mine_neighbours.py', *args)
@@ -418,12 +418,12 @@ def test_high_noise_configs_start_both_networks_from_the_simclr_encoder(tmp_path
     init_default_scope('mmnoisy')
     for ds in ('cifar10', 'cifar100'):
         cfg = Config.fromfile(
-            f'{ROOT}/configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_{ds}-sym80.py')
+            f'{ROOT}/configs/vrlvmix/vrlvmix_preactresnet18_1xb64-300e_{ds}-sym80.py')
         init = cfg.model.network.backbone.init_cfg
         assert init.type == 'Pretrained' and init.prefix == 'backbone.'
         assert init.checkpoint == f'work_dirs/simclr_resnet18_1xb512-500e_{ds}/epoch_500.pth'
         sym90 = Config.fromfile(
-            f'{ROOT}/configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_{ds}-sym90.py')
+            f'{ROOT}/configs/vrlvmix/vrlvmix_preactresnet18_1xb64-300e_{ds}-sym90.py')
         hook = [h for h in sym90.custom_hooks if h.type == 'VRLVSelectionHook'][0]
         assert hook.average_last == 5 and sym90.model.network.backbone.init_cfg == init
     cfg.model.network.backbone.init_cfg.checkpoint = str(ckpt)

@@ -1,1 +1,1 @@
-_base_ = ['./vrlvmix_preactresnet18_1xb128-300e_cifar10-asym30.py']  # short alias
+_base_ = ['./vrlvmix_preactresnet18_1xb64-300e_cifar10-asym30.py']  # short alias

@@ -58,7 +58,7 @@ METHODS = {
         'configs/negscale/negscale_rolr_preactresnet18_1xb448-515e_cifar10-{noise}.py', {}),
     'UNICON': ('configs/unicon/unicon_preactresnet18_1xb64-250e_cifar10-{noise}.py', {}),
     'UNICON+HMW': ('configs/unicon/hmw-unicon_preactresnet18_1xb64-250e_cifar10-{noise}.py', {}),
-    'VRLVMix': ('configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_cifar10-{noise}.py', {}),
+    'VRLVMix': ('configs/vrlvmix/vrlvmix_preactresnet18_1xb64-300e_cifar10-{noise}.py', {}),
     # detection: DynaCor's run (corrupted copies, the record) scores every detector at once
     'DynaCor': ('configs/dynacor/dynacor_resnet34_1xb128-100e_cifar10-{noise}.py', {}),
 }

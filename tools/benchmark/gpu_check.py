@@ -88,7 +88,7 @@ THROUGHPUT = {
     'CCL': ('configs/ccl/ccl_resnet18_1xb128-500e_cifar10-sym50.py', {}),
     # VRLV needs tau + 1 recorded epochs before its first selection: tau = 2 and 3 short
     # warm-up epochs here (tau changes the selection's cost, not the step's)
-    'VRLVMix': ('configs/vrlvmix/vrlvmix_preactresnet18_1xb128-300e_cifar10-sym50.py',
+    'VRLVMix': ('configs/vrlvmix/vrlvmix_preactresnet18_1xb64-300e_cifar10-sym50.py',
                 dict(warmup=3, hooks=dict(
                     VRLVSelectionHook=dict(tau=2),
                     SampleRecordHook=dict(signals=dict(loss=3, pred=3, feature=1))))),

@@ -1,3 +1,0 @@
-# Table IV ablation on cifar10-sym90: VRLVMix w/o balancing and SCAN ("V-Mix w/o Balancing + Scan").
-_base_ = ['./vrlvmix_preactresnet18_1xb128-300e_cifar10-sym90.py']
-model = dict(balancing=False, scan=None)

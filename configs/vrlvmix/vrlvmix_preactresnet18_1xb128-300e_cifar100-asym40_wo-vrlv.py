@@ -1,3 +1,0 @@
-# Table IV ablation on cifar100-asym40: VRLVMix w/o VRLV: both networks split by the GMM (co-divide), balancing and SCAN kept.
-_base_ = ['./vrlvmix_preactresnet18_1xb128-300e_cifar100-asym40.py']
-model = dict(vrlv=False)

@@ -1,3 +1,0 @@
-# Table IV ablation on cifar100-sym80: VRLVMix w/o SCAN.
-_base_ = ['./vrlvmix_preactresnet18_1xb128-300e_cifar100-sym80.py']
-model = dict(scan=None)

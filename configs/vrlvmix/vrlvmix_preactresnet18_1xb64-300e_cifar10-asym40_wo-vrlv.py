@@ -1,0 +1,3 @@
+# Table IV ablation on cifar10-asym40: VRLVMix w/o VRLV: both networks split by the GMM (co-divide), balancing and SCAN kept.
+_base_ = ['./vrlvmix_preactresnet18_1xb64-300e_cifar10-asym40.py']
+model = dict(vrlv=False)

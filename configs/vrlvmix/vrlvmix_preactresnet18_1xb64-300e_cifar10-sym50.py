@@ -1,0 +1,4 @@
+# VRLVMix on CIFAR-10 with 50% symmetric noise (Table I): lambda_u = 25, p_threshold = 0.5 (DivideMix's).
+_base_ = ['./vrlvmix_preactresnet18_1xb64-300e_cifar10-sym20.py']
+model = dict(lambda_u=25, p_threshold=0.5)
+train_dataloader = dict(dataset=dict(noise=dict(_delete_=True, type='symmetric', rate=0.5, seed=1, include_true_class=True)))

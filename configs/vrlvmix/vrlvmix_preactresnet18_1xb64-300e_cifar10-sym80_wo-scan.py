@@ -1,0 +1,3 @@
+# Table IV ablation on cifar10-sym80: VRLVMix w/o SCAN.
+_base_ = ['./vrlvmix_preactresnet18_1xb64-300e_cifar10-sym80.py']
+model = dict(scan=None)

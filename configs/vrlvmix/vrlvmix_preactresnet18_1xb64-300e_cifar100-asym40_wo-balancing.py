@@ -1,0 +1,4 @@
+# Table IV ablation on cifar100-asym40: VRLVMix w/o balancing: D_x = D_c plus the whole supplementary set (V_c or G_l), no
+# ENN, no mixup pairs, no class weights.
+_base_ = ['./vrlvmix_preactresnet18_1xb64-300e_cifar100-asym40.py']
+model = dict(balancing=False)

@@ -1,0 +1,3 @@
+# Table IV ablation on cifar100-sym90: VRLVMix w/o SCAN.
+_base_ = ['./vrlvmix_preactresnet18_1xb64-300e_cifar100-sym90.py']
+model = dict(scan=None)
