@@ -96,6 +96,19 @@ def test_table_on_tiny_data(tmp_path, capsys):
     fit = rows['CE'][1]['fitted']
     assert 0 < fit['wrong_share'] < 0.6 and 0 <= fit['wrong_fitted'] <= 1
     assert rows['DivideMix'][1]['selection'] is not None
+    # what the small-loss trick keeps with each network of the finished DivideMix cell:
+    # forgetting nothing keeps all (precision = the clean share), half keeps 20 of 40
+    from tools.analysis import small_loss_precision
+    dm = bench.cell_dir('DivideMix', 'sym50', 1, bench.parse_args(argv))
+    everything = small_loss_precision.main([dm, '--forget-rate', '0'])
+    assert sorted(everything) == ['checkpoint', 'net1', 'net2']
+    clean_share = 1 - rows['DivideMix'][1]['fitted']['wrong_share']
+    for net in ('net1', 'net2'):
+        q = everything[net]
+        assert q['trusted_fraction'] == q['recall'] == 1.0
+        assert q['precision'] == pytest.approx(clean_share) == q['clean_share']
+    half = small_loss_precision.main([dm, '--forget-rate', '0.5'])
+    assert half['net1']['trusted_fraction'] == 0.5
     table = capsys.readouterr().out
     assert '| sym50 | CE | ' in table and '| 1.00 | 1: ' in table
     # saved cells are reused, --report trains nothing, another setting is refused

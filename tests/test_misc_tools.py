@@ -258,6 +258,20 @@ def test_run_summary_values():
     assert 'last' not in empty and empty['train_seconds_per_epoch'] is None
 
 
+def test_small_loss_selection_by_hand():
+    from tools.benchmark.harness import small_loss_selection
+    losses, noisy = [0.1, 2.0, 0.5, 0.3, 1.0], [0, 1, 1, 0, 0]
+    # forget 0.4 of 5: the 3 smallest (0, 3, 2) are kept; 2 of them clean, of 3 clean samples
+    q = small_loss_selection(losses, noisy, 0.4)
+    assert q['trusted_fraction'] == 0.6 and q['clean_share'] == 0.6
+    assert q['precision'] == pytest.approx(2 / 3) and q['recall'] == pytest.approx(2 / 3)
+    # floor((1 - 0.5) 5) = 2 kept; ties go to the lower index
+    q = small_loss_selection([1.0, 0.2, 0.2, 0.2, 3.0], [1, 0, 1, 0, 0], 0.5)
+    assert q['trusted_fraction'] == 0.4 and q['precision'] == 0.5
+    with pytest.raises(ValueError, match='forget_rate'):
+        small_loss_selection(losses, noisy, 1.0)
+
+
 def test_noise_fit_counts():
     """The share of wrong labels a model fits, by hand: 4 wrong labels (2 predicted as
     given, 1 as the truth), 4 right ones (3 predicted right)."""

@@ -96,14 +96,12 @@ def last_checkpoint(work_dir):
     return max(found)[1] if found else None
 
 
-def fitted_noise(work_dir, config, batch_size=500):
-    """How much of the noise the run's final model fits, on its training images under the
-    test transform: of the samples whose given label is wrong, the share predicted as the
-    given (wrong) label ('wrong_fitted') and as the true one ('wrong_corrected'); of the others,
-    the share predicted right ('clean_correct'). Uses the last checkpoint and
-    ``noisy_labels.npz`` of ``work_dir`` and the ``config`` the run trained (a path, or the
-    loaded config when the run changed it with --cfg-options)."""
-    import torch
+def _trained_run(work_dir, config, batch_size=500):
+    """(model in eval mode with the run's last checkpoint, a loader of its training images
+    under the test transform in dataset order, the saved noisy labels, the checkpoint's path)
+    of a finished run: ``work_dir``'s last checkpoint and ``noisy_labels.npz``, built from the
+    ``config`` it trained (a path, or the loaded config when the run changed it with
+    --cfg-options)."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
@@ -127,14 +125,72 @@ def fitted_noise(work_dir, config, batch_size=500):
                      noise=dict(type='file', path=osp.join(work_dir, 'noisy_labels.npz'))),
         sampler=dict(type='DefaultSampler', shuffle=False), batch_size=batch_size,
         num_workers=0, collate_fn=dict(type='default_collate')))
-    preds = []
+    return model, loader, loader.dataset.noise, ckpt
+
+
+def _outputs(model, loader, forward):
+    """``forward(model, inputs)`` over the loader, concatenated (no gradients)."""
+    import torch
+    out = []
     with torch.no_grad():
         for data in loader:
-            data = model.data_preprocessor(data, False)
-            preds.append(model(data['inputs'], mode='tensor').argmax(1))
-    labels = loader.dataset.noise  # the saved labels, as the dataset read them
-    return dict(noise_fit(torch.cat(preds).numpy(), labels.noisy_labels, labels.clean_labels),
+            out.append(forward(model, model.data_preprocessor(data, False)['inputs']))
+    return torch.cat(out)
+
+
+def fitted_noise(work_dir, config, batch_size=500):
+    """How much of the noise the run's final model fits, on its training images under the
+    test transform: of the samples whose given label is wrong, the share predicted as the
+    given (wrong) label ('wrong_fitted') and as the true one ('wrong_corrected'); of the others,
+    the share predicted right ('clean_correct'). Uses the last checkpoint and
+    ``noisy_labels.npz`` of ``work_dir`` and the ``config`` the run trained (a path, or the
+    loaded config when the run changed it with --cfg-options)."""
+    model, loader, labels, ckpt = _trained_run(work_dir, config, batch_size)
+    preds = _outputs(model, loader, lambda m, x: m(x, mode='tensor').argmax(1))
+    return dict(noise_fit(preds.numpy(), labels.noisy_labels, labels.clean_labels),
                 checkpoint=osp.basename(ckpt))
+
+
+def small_loss_selection(losses, is_noisy, forget_rate):
+    """The small-loss trick on a whole training set: the ``floor((1 - forget_rate) N)``
+    samples of smallest ``losses`` (ties by index) are kept; their precision / recall as
+    :func:`mmnoisy.selection.selection_quality` measures a trusted set (``trust`` = -loss),
+    and the clean share of all samples (the precision of keeping at random)."""
+    import numpy as np
+
+    from mmnoisy.selection import selection_quality
+    losses = np.asarray(losses, np.float64)
+    if not 0 <= forget_rate < 1:
+        raise ValueError(f'forget_rate must be in [0, 1), got {forget_rate}')
+    keep = np.zeros(losses.shape, bool)
+    keep[np.argsort(losses, kind='stable')[:int((1 - forget_rate) * losses.size)]] = True
+    out = selection_quality(-losses, is_noisy, trusted=keep)
+    out['clean_share'] = float(1 - np.mean(np.asarray(is_noisy, bool))) if losses.size else None
+    return out
+
+
+def small_loss_quality(work_dir, config, forget_rate, batch_size=500):
+    """What the small-loss trick would keep with each network of a finished two-network run
+    (the whole training set under the test transform, per-sample CE against the given labels,
+    the share ``1 - forget_rate`` of smallest loss): {network: small_loss_selection(...)}, plus
+    the checkpoint used. A one-network run reports its model as 'net'."""
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    model, loader, labels, ckpt = _trained_run(work_dir, config, batch_size)
+    noisy = np.asarray(labels.noisy_labels)
+    given = torch.as_tensor(noisy)
+    nets = [n for n in ('net1', 'net2') if hasattr(model, n)] or [None]
+    out = {}
+    for net in nets:
+        f = (lambda m, x: m(x, mode='tensor')) if net is None else \
+            (lambda m, x, n=net: getattr(m, n)(x, mode='tensor'))
+        logits = _outputs(model, loader, f)
+        loss = F.cross_entropy(logits, given, reduction='none').numpy()
+        out[net or 'net'] = small_loss_selection(
+            loss, noisy != np.asarray(labels.clean_labels), forget_rate)
+    out['checkpoint'] = osp.basename(ckpt)
+    return out
 
 
 def noise_fit(pred, noisy, clean):
