@@ -141,6 +141,7 @@ def test_markdown_means_over_seeds_and_detection_table():
         '| 2: 80.00, 82.00 |' in table
     assert '| sym60 | 2 | 85.0 | 80.0 | 60.0 | - |' in table
     assert not any(line.startswith('| sym60 | DynaCor') for line in table)
+    assert bench.pivot({'sym60': results['sym60']}) == ''  # detection only: no table
     results['asym40'] = {'CE': {1: cell(70, 69, 75, 3, 4.0, 0.5)}}
     assert bench.pivot(results).splitlines() == [
         '| method | sym50 | asym40 |', '|---|---|---|', '| CE | 61.00 (62.00) | 70.00 (69.00) |',

@@ -284,6 +284,8 @@ def pivot(results):
     mean over seeds; detection cells left out, '-' where not measured."""
     noises = [n for n, rows in results.items()
               if any(not cells[min(cells)].get('detection') for cells in rows.values())]
+    if not noises:
+        return ''   # detection cells only
     methods = list(dict.fromkeys(m for n in noises for m in results[n]))
     lines = ['| method | ' + ' | '.join(noises) + ' |', '|---' * (len(noises) + 1) + '|']
     for m in methods:
