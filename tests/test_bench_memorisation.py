@@ -63,6 +63,20 @@ def test_method_specific_changes(tmp_path):
     # Co-teaching forgets the share of wrong labels; its ramp is the warm-up
     cfg, _, _ = _cell('Co-teaching', 'sym80', tmp_path)
     assert cfg.model.forget_rate == pytest.approx(0.72) and cfg.model.num_gradual == 4
+    # VRLVMix at sym 80%: no SimCLR encoder (SCAN off, balancing on the record's features);
+    # its other options as published
+    cfg, published, _ = _cell('VRLVMix', 'sym80', tmp_path)
+    assert published.model.scan is not None and cfg.model.scan is None
+    assert 'init_cfg' in published.model.network.backbone
+    assert 'init_cfg' not in cfg.model.network.backbone
+    hooks = {h.type: h for h in cfg.custom_hooks}
+    assert hooks['VRLVSelectionHook'].features == 'record'
+    assert hooks['SampleRecordHook'].signals == dict(loss=11, pred=11, feature=1)
+    assert (cfg.model.lambda_u, cfg.model.p_threshold, hooks['VRLVSelectionHook'].tau) == \
+        (published.model.lambda_u, published.model.p_threshold, 10)
+    cfg, published, _ = _cell('VRLVMix', 'sym50', tmp_path)  # no SCAN: nothing to drop
+    assert {h.type: h for h in cfg.custom_hooks}['SampleRecordHook'].signals == \
+        {h.type: h for h in published.custom_hooks}['SampleRecordHook'].signals
     # the clean ceiling: CE without noise
     cfg, _, _ = _cell('CE (clean)', 'sym50', tmp_path)
     assert cfg.train_dataloader.dataset.noise == dict(type='none')

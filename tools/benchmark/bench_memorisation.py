@@ -16,7 +16,10 @@ same way for all (``fashion_setting``):
 - length: EPOCHS epochs; step schedules' milestones at the same fractions of the run; every
   warm-up (the learners', HMW's, Co-teaching's forget-rate ramp) WARMUP epochs;
 - noise: the same noisy labels for every method of a cell (its seed = the run's seed); NegScale's
-  taxonomy is Fashion-MNIST's (``fashion_mnist``).
+  taxonomy is Fashion-MNIST's (``fashion_mnist``);
+- no self-supervised encoder: VRLVMix's SCAN settings (sym 80 / 90) need a SimCLR encoder of the
+  dataset (500 epochs of pretraining); they run without SCAN, balancing on network B's
+  features, as its settings without SCAN do (``_without_encoder``).
 
 Seed 1 runs the whole plan (``PLAN``); further seeds the close comparisons at sym 50%
 (``COMPARED``: the plug-ins and successors and their bases) and DynaCor's detection cells, unless
@@ -113,6 +116,7 @@ def fashion_setting(cfg, *, data_root, subset, epochs, warmup, noise, seed, widt
     for aux in model.get('aux_losses') or []:
         if aux.get('taxonomy') == 'cifar10':
             aux.taxonomy = 'fashion_mnist'
+    _without_encoder(cfg)
     for holder in (cfg, model):
         if holder.get('data_preprocessor'):
             pre = holder.data_preprocessor
@@ -166,6 +170,23 @@ def fashion_setting(cfg, *, data_root, subset, epochs, warmup, noise, seed, widt
     cfg.randomness = dict(seed=seed, deterministic=False)
     cfg.load_from = None
     return cfg
+
+
+def _without_encoder(cfg):
+    """VRLVMix's SCAN settings (sym 80 / 90) start both networks from a SimCLR encoder of the
+    dataset and take SCAN's neighbours and the balancing features from it: files made by 500
+    epochs of self-supervised training, which the benchmark does not run. The network is
+    replaced anyway (no encoder to load); here SCAN is dropped and the balancing uses network
+    B's pooled features from the record pass, as the settings without SCAN do (the paper's
+    Table IV 'w/o SCAN')."""
+    if not cfg.model.get('scan'):
+        return
+    cfg.model.scan = None
+    for hook in cfg.get('custom_hooks') or []:
+        if hook.type == 'VRLVSelectionHook' and hook.get('features') not in (None, 'record'):
+            hook.features = 'record'
+        if hook.type == 'SampleRecordHook':
+            hook.signals = dict(hook.get('signals') or {}, feature=1)
 
 
 def noise_rate(noise):
