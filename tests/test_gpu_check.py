@@ -123,7 +123,7 @@ def test_load_config_changes():
     assert hooks['VRLVSelectionHook']['tau'] == 2
     assert hooks['SampleRecordHook']['signals'] == dict(loss=3, pred=3, feature=1)
     inner = cfg.train_dataloader.dataset.dataset
-    assert (inner.data_root, inner.indices) == ("/data", 2 * 64)  # two batches of 64
+    assert (inner.data_root, inner.indices) == ('/data', 2 * 64)  # two batches of 64
     assert cfg.val_cfg is None and cfg.train_cfg.max_epochs == 4
     assert cfg.train_dataloader.persistent_workers is False
 

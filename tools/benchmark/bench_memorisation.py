@@ -183,7 +183,7 @@ def _without_encoder(cfg):
         return
     cfg.model.scan = None
     for hook in cfg.get('custom_hooks') or []:
-        if hook.type == 'VRLVSelectionHook' and hook.get('features') not in (None, 'record'):
+        if hook.type == 'VRLVSelectionHook':
             hook.features = 'record'
         if hook.type == 'SampleRecordHook':
             hook.signals = dict(hook.get('signals') or {}, feature=1)

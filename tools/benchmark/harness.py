@@ -177,10 +177,12 @@ def small_loss_quality(work_dir, config, forget_rate, batch_size=500):
     import numpy as np
     import torch
     import torch.nn.functional as F
+
+    from mmnoisy.models.learners.co_training import NETWORKS
     model, loader, labels, ckpt = _trained_run(work_dir, config, batch_size)
     noisy = np.asarray(labels.noisy_labels)
     given = torch.as_tensor(noisy)
-    nets = [n for n in ('net1', 'net2') if hasattr(model, n)] or [None]
+    nets = [n for n in NETWORKS if hasattr(model, n)] or [None]
     out = {}
     for net in nets:
         f = (lambda m, x: m(x, mode='tensor')) if net is None else \
