@@ -2,8 +2,13 @@
 
 It is the ``locations`` entry of mmnoisy's registries, so a config with
 ``default_scope='mmnoisy'`` finds mmnoisy's and mmpretrain's modules without further imports.
+It applies :mod:`mmnoisy.compat`'s fixes first.
 """
 from mmpretrain.utils import register_all_modules as _register_mmpretrain
+
+from mmnoisy.compat import apply_patches
+
+apply_patches()
 
 _register_mmpretrain(init_default_scope=False)
 

@@ -19,7 +19,7 @@
    folder beside the installed distribution, which an editable install (``pip install -e``)
    does not have. :func:`enable_external_configs` adds ``mmnoisy`` to the table and points
    mmengine at this package's folder, so a user's config outside the checkout can start from
-   ours (after ``import mmnoisy``; ``tools/train.py`` imports it first).
+   ours (once the patches are applied; ``tools/train.py`` reads configs with ``load_config``).
 5. A ``collate_fn`` from an inherited config. Such a config marks every ``type`` dict with
    ``_scope_='mmnoisy'``, and mmengine's ``build_dataloader`` passes all keys of
    ``collate_fn`` but ``type`` to the function (``default_collate(..., _scope_=...)``:
@@ -29,6 +29,10 @@
    run killed while saving leaves a truncated file under the final name.
    :func:`atomic_save_checkpoint` writes a local checkpoint to a temporary file beside it and
    renames it into place (a rename within a folder is atomic); other backends as before.
+
+Nothing is patched on import: :func:`apply_patches` applies 1, 3, 4 and 6 when mmnoisy's
+modules register (``register_all_modules``, the registries' ``mmnoisy.all_modules``, importing
+``mmnoisy.engine``) and when ``load_config`` reads a config.
 """
 import hashlib
 import os
@@ -443,8 +447,21 @@ def patch_checkpoint_saving():
     mm_runner.save_checkpoint = atomic_save_checkpoint
 
 
-register_checkpoint_loaders()
-patch_adjust_hue()
-enable_external_configs()
-patch_checkpoint_saving()
+_applied = False
 
+
+def apply_patches():
+    """Apply fixes 1, 3, 4 and 6 to mmengine / mmcv (once; later calls do nothing).
+
+    Called where mmnoisy's modules register (``mmnoisy.all_modules``, ``mmnoisy.engine``)
+    and by ``mmnoisy.utils.tools.load_config``; ``import mmnoisy`` alone changes nothing, so
+    the pure layers (``mmnoisy.noise``, ``mmnoisy.selection`` ...) import without side effects.
+    """
+    global _applied
+    if _applied:
+        return
+    register_checkpoint_loaders()
+    patch_adjust_hue()
+    enable_external_configs()
+    patch_checkpoint_saving()
+    _applied = True

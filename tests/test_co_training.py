@@ -1,8 +1,10 @@
 """Two-network learners: iterations, co-divide, start-up checks, end-to-end runs, resume and
 distributed training (2 CPU processes)."""
 import copy
+import os.path as osp
 import re
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -402,3 +404,33 @@ def test_take_rows_is_boolean_indexing():
     for mask in ([1, 0, 1, 1, 0, 0], [0] * 6, [1] * 6):
         mask = torch.tensor(mask, dtype=torch.bool)
         assert torch.equal(take_rows(x, mask), x[mask])
+
+
+@pytest.mark.parametrize('mode', ['online', 'pass'])
+def test_online_record_of_a_two_network_learner_is_refused_at_start_up(tmp_path, mode):
+    """A two-network learner does not record in its training step (``records_online`` is
+    False): mode='online' would leave the record empty and the GMM split on NaN, so the run
+    stops before training; mode='pass' records both networks from the first epoch."""
+    from mmnoisy.utils.tools import build_runner, load_config
+    cfg = load_config(osp.join(ROOT, DEMOS['CCL']))
+    cfg.work_dir = str(tmp_path / mode)
+    cfg.experiment_name = mode
+    cfg.train_cfg.max_epochs = cfg.model.warmup_epochs + 1
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    (record, ) = [h for h in cfg.custom_hooks if h['type'] == 'SampleRecordHook']
+    record['mode'] = mode
+    if mode == 'online':
+        record.pop('pipeline')  # the pass's only
+    runner = build_runner(cfg)
+    if mode == 'online':
+        with pytest.raises(ValueError, match="CCL does not record during its training "
+                                             "step; use mode='pass'"):
+            runner.train()
+        assert not list((tmp_path / mode).glob('*.pth'))
+        return
+    runner.train()
+    record = runner.model.sample_record
+    for net in ('net1', 'net2'):
+        loss = record.latest(net, 'loss')
+        assert loss.shape == (len(runner.train_dataloader.dataset), )
+        assert np.isfinite(loss).all() and (loss > 0).all()

@@ -125,7 +125,8 @@ def test_checkpoint_saving_is_atomic(tmp_path):
     import sys
     import mmengine.runner.runner as mm_runner
 
-    from mmnoisy.compat import atomic_save_checkpoint
+    from mmnoisy.compat import apply_patches, atomic_save_checkpoint
+    apply_patches()  # as registering mmnoisy's modules does
     assert mm_runner.save_checkpoint is atomic_save_checkpoint  # what Runner.save_checkpoint calls
     path = tmp_path / 'epoch_2.pth'
     old = _saved(path)

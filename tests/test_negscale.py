@@ -15,7 +15,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORIES
 
 import mmnoisy.all_modules  # noqa: F401
-from mmnoisy.datasets.cifar import CIFAR100_COARSE
+from mmnoisy.taxonomy.trees import CIFAR100_COARSE
 from mmnoisy.evaluation.similarity import pair_similarity_stats
 from mmnoisy.models.losses.negscale import (dcsa_loss, negscale_loss, plca_pairs,
                                             random_negative_pairs, snop_loss)

@@ -197,6 +197,8 @@ def test_adjust_hue_works_for_negative_factors_under_numpy_2():
     import mmcv
 
     from mmnoisy.compat import adjust_hue
+    from mmnoisy.utils import register_all_modules
+    register_all_modules(init_default_scope=False)  # applies compat's patches
     img = np.random.default_rng(0).integers(0, 256, (4, 4, 3), dtype=np.uint8)
     assert mmcv.adjust_hue is adjust_hue
     h = cv2.cvtColor(img, cv2.COLOR_BGR2HSV_FULL)[..., 0].astype(int)

@@ -15,15 +15,9 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES, CIFAR100_CATEGORIES
 
 from mmnoisy.registry import DATASETS
+from mmnoisy.taxonomy.trees import CIFAR100_COARSE
 
 from .base import LabelArrayMixin
-
-CIFAR100_COARSE = (
-    'aquatic_mammals', 'fish', 'flowers', 'food_containers', 'fruit_and_vegetables',
-    'household_electrical_devices', 'household_furniture', 'insects', 'large_carnivores',
-    'large_man-made_outdoor_things', 'large_natural_outdoor_scenes',
-    'large_omnivores_and_herbivores', 'medium_mammals', 'non-insect_invertebrates', 'people',
-    'reptiles', 'small_mammals', 'trees', 'vehicles_1', 'vehicles_2')
 
 
 def _md5(path):

@@ -22,13 +22,15 @@ import torch
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
-from mmnoisy.compat import (DamagedCheckpointError, check_state_dict_matches,
+from mmnoisy.compat import (DamagedCheckpointError, apply_patches, check_state_dict_matches,
                             checkpoint_file_problem, cpu_ddp_cfg, init_cpu_dist,
                             unscoped_collate_fn)
 from mmnoisy.engine.hooks import ExactResumeHook, RunSummaryHook
 from mmnoisy.engine.utils import unwrap
 from mmnoisy.registry import RUNNERS
 from mmnoisy.utils.seeding import seed_worker
+
+apply_patches()  # NoisyRunner loads and saves checkpoints through them
 
 
 @RUNNERS.register_module()

@@ -1,11 +1,9 @@
 """Small runner helpers shared by mmnoisy's hooks and runner."""
-from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
+from mmnoisy.utils.models import unwrap
 
-def unwrap(model):
-    """The model inside a DDP (or other mmengine) wrapper, or the model itself."""
-    return model.module if is_model_wrapper(model) else model
+__all__ = ['unwrap', 'built_loop', 'check_begin_epoch', 'resolve_begin_epoch']
 
 
 def built_loop(runner, name):

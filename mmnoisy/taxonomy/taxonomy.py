@@ -137,12 +137,11 @@ class ClassTaxonomy:
         ``trees.CIFAR100_GROUPS``). With ``data_root`` the fine -> coarse assignment is read
         from the dataset's own files (``cifar-100-python/train`` and ``meta``)."""
         from mmpretrain.datasets.categories import CIFAR100_CATEGORIES
-        from mmnoisy.datasets.cifar import CIFAR100_COARSE
         if data_root is None:
             supers = _trees.CIFAR100_SUPERCLASSES
             classes = tuple(CIFAR100_CATEGORIES)
         else:
-            supers, classes = _read_cifar100_superclasses(data_root, CIFAR100_COARSE)
+            supers, classes = _read_cifar100_superclasses(data_root, _trees.CIFAR100_COARSE)
         if grouped:
             unknown = set(supers) - {s for g in _trees.CIFAR100_GROUPS.values() for s in g}
             if unknown:

@@ -25,6 +25,14 @@ CIFAR10_TREE = {
 }
 CIFAR10_CLASSES = tuple(CIFAR10_CATEGORIES)
 
+# CIFAR-100's coarse label names, in the order of its coarse labels (0..19)
+CIFAR100_COARSE = (
+    'aquatic_mammals', 'fish', 'flowers', 'food_containers', 'fruit_and_vegetables',
+    'household_electrical_devices', 'household_furniture', 'insects', 'large_carnivores',
+    'large_man-made_outdoor_things', 'large_natural_outdoor_scenes',
+    'large_omnivores_and_herbivores', 'medium_mammals', 'non-insect_invertebrates', 'people',
+    'reptiles', 'small_mammals', 'trees', 'vehicles_1', 'vehicles_2')
+
 # CIFAR-100's 20 superclasses with their fine classes (the dataset's coarse labels; the
 # dataset files are the authority: ``ClassTaxonomy.cifar100(data_root=...)`` reads them).
 CIFAR100_SUPERCLASSES = {

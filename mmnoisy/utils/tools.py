@@ -38,8 +38,12 @@ def _syntax_error_in(path, seen=None):
 
 def load_config(path):
     """``Config.fromfile(path)``; a syntax error in it or in a file it inherits names that
-    file and line (mmengine reports ``File "<unknown>"``)."""
+    file and line (mmengine reports ``File "<unknown>"``). ``_base_ = 'mmnoisy::...'``
+    resolves (:func:`mmnoisy.compat.enable_external_configs`)."""
     from mmengine.config import Config
+
+    from mmnoisy.compat import apply_patches
+    apply_patches()
     try:
         return Config.fromfile(path)
     except SyntaxError:

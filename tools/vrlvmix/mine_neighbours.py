@@ -55,7 +55,8 @@ def build_encoder(cfg, checkpoint, device):
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
     from mmpretrain.registry import MODELS
-    import mmnoisy.compat  # noqa: F401  (the safe checkpoint loaders)
+    from mmnoisy.compat import apply_patches
+    apply_patches()  # the safe checkpoint loaders
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = MODELS.build(cfg.model)
     if checkpoint is None:

@@ -111,6 +111,9 @@ class SampleRecordHook(Hook):
         if not hasattr(model, 'record_outputs'):
             raise TypeError(f'{type(model).__name__} cannot be recorded: it needs '
                             'record_outputs() and record_nets (see NoisyClassifier)')
+        if self.mode == 'online' and not getattr(model, 'records_online', False):
+            raise ValueError(f"SampleRecordHook(mode='online'): {type(model).__name__} does not "
+                             "record during its training step; use mode='pass'")
         if getattr(model, 'sample_record', None) is not None:
             raise ValueError('only one SampleRecordHook per run: list every signal the methods '
                              'need in one hook, so that one pass serves them all')

@@ -39,6 +39,8 @@ class NoisyClassifier(ImageClassifier):
     Only ``gt_label`` (the noisy label) reaches the loss.
     """
     record_nets = ('net', )
+    #: whether the training forward can write the per-sample record (mode='online')
+    records_online = True
 
     def __init__(self, *args, aux_losses=None, projector=None, normalized_logits=False,
                  confidence_penalty=False, **kwargs):

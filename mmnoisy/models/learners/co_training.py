@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
-from mmnoisy.engine.utils import unwrap
+from mmnoisy.utils.models import unwrap
 from mmnoisy.models.losses import negative_entropy
 from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
 from mmnoisy.registry import MODELS
@@ -97,6 +97,9 @@ class CoTrainingLearner(BaseModel):
     """
     networks = NETWORKS
     record_nets = NETWORKS
+    #: whether the training forward can write the per-sample record (mode='online'): no, the
+    #: record of a two-network learner comes from SampleRecordHook's pass (mode='pass')
+    records_online = False
     #: views of each sample the method phase needs (1: a single view)
     num_views = 1
     #: whether the method phase reads the GMM confidence tables

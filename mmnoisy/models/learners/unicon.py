@@ -9,7 +9,7 @@ both networks; this learner reads it by ``sample_idx``.
 import torch
 import torch.nn.functional as F
 
-from mmnoisy.engine.utils import unwrap
+from mmnoisy.utils.models import unwrap
 from mmnoisy.models.losses import mixmatch_losses, simclr_loss, uniform_prior_penalty
 from mmnoisy.registry import MODELS
 from mmnoisy.selection.hmw import class_distances, mixup_hm_weights
