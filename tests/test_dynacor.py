@@ -212,7 +212,7 @@ def test_score_distance_scores_without_changing_training():
 
 
 def test_log_says_when_the_untrained_encoder_was_picked():
-    from mmnoisy.engine.hooks.detection_hook import format_metrics
+    from mmnoisy.detection import format_metrics
     res = dict(metrics=dict(num_flagged=3, num_samples=10), best_epoch=0,
                metric=[0.20, 0.05, 0.10])
     text = format_metrics(res)
@@ -357,7 +357,7 @@ def test_eq2_loss_weights():
     init_default_scope('mmnoisy')
     cfg = Config.fromfile(str(Path(ROOT) / DEMO))
     ds = DATASETS.build(cfg.train_dataloader.dataset)
-    n, m = len(ds), ds.num_copies
+    n = len(ds)
     hook = NoisyLabelDetectionHook(methods=['dynacor'])
 
     class Model(torch.nn.Module):
@@ -479,7 +479,7 @@ def test_detect_label_errors_in_an_image_folder(tmp_path):
 
 
 def test_inputs_file_round_trip(tmp_path):
-    from mmnoisy.engine.hooks.detection_hook import DetectionInputs
+    from mmnoisy.detection import DetectionInputs
     dyn = np.where(np.random.default_rng(0).random((7, 5)) < 0.5, 1, -1).astype(np.int8)
     inp = DetectionInputs(np.arange(7) % 3, np.r_[np.zeros(5), np.ones(2)], np.r_[0:5, 1, 3],
                           dynamics=dyn, mean_loss=np.linspace(0, 1, 7))
@@ -563,3 +563,43 @@ def test_published_configs_score_as_the_authors_code():
         hook = [h for h in cfg.custom_hooks if h.type == 'NoisyLabelDetectionHook'][0]
         assert (hook.dynacor.distance, hook.dynacor.score_distance, hook.dynacor.alpha) == \
             ('cosine', 'sqeuclidean', 0.5), path.name
+
+
+def test_detector_table_drives_signals_inputs_and_scores():
+    """One table (``DETECTORS``) gives each detector's record signals, the input it reads and
+    whether it needs the copies; ``run_detectors`` returns the baselines' own values."""
+    from mmnoisy.detection import (DETECTORS, DetectionInputs, aum_detect, check_methods,
+                                   confident_learning_detect, required_signals, run_detectors,
+                                   small_loss_detect)
+    assert list(DETECTORS) == ['dynacor', 'aum', 'avg_encoder', 'gmm', 'cl', 'iam']
+    assert required_signals(['dynacor', 'gmm', 'iam']) == dict(
+        margin_sign=None, loss=1, prob_margin=1, prob_topk_margin=1)
+    assert required_signals('aum') == dict(margin=1)
+    with pytest.raises(ValueError, match=r"unknown detection methods \['aumm'\]"):
+        check_methods(['gmm', 'aumm'])
+    rng = np.random.default_rng(0)
+    n, m = 40, 8
+    labels = rng.integers(0, 3, n + m)
+    is_copy = np.r_[np.zeros(n, bool), np.ones(m, bool)]
+    margin = np.r_[rng.normal(1, 1, n), rng.normal(-2, 0.5, m)]
+    loss = rng.gamma(2.0, 0.5, n + m)
+    prob = rng.dirichlet(np.ones(3), n + m)
+    inputs = DetectionInputs(labels, is_copy, mean_margin=margin, mean_loss=loss,
+                             mean_prob=prob)
+    assert inputs.available() == ['aum', 'avg_encoder', 'gmm', 'cl']
+    assert DetectionInputs(labels, np.zeros(n + m, bool), mean_margin=margin).available() == \
+        ['avg_encoder']  # AUM needs the copies
+    truth = rng.random(n) < 0.3
+    res = run_detectors(['aum', 'gmm', 'cl'], inputs, truth, aum_percentile=90.0)
+    expected = {'aum': aum_detect(margin[:n], margin[n:], 90.0),
+                'gmm': small_loss_detect(loss[:n]),
+                'cl': confident_learning_detect(labels[:n], prob[:n])}
+    for name, (scores, flags) in expected.items():
+        assert np.array_equal(res[name]['scores'], scores), name
+        assert np.array_equal(res[name]['flags'], flags), name
+        tp = int((flags & truth).sum())
+        assert res[name]['metrics']['num_flagged'] == int(flags.sum())
+        if flags.any():
+            assert res[name]['metrics']['precision'] == pytest.approx(tp / flags.sum())
+    counts = run_detectors(['gmm'], inputs)['gmm']['metrics']
+    assert counts['num_samples'] == n and 'precision' not in counts

@@ -66,7 +66,7 @@ def dynacor_args(args):
 
 def prepare_config(cfg, args, methods):
     """Add what detection needs to a training config: copies, the record, the hook."""
-    from mmnoisy.engine.hooks.detection_hook import required_signals
+    from mmnoisy.detection import required_signals
     train_ds = cfg.train_dataloader.dataset
     if {'dynacor', 'aum'} & set(methods) and train_ds.get('type') != 'CorruptedCopyDataset':
         cfg.train_dataloader.dataset = dict(type='CorruptedCopyDataset', dataset=train_ds,
@@ -119,8 +119,8 @@ def train_and_detect(args, methods):
 
 
 def detect_from_work_dir(args, methods):
-    from mmnoisy.engine.hooks.detection_hook import (DetectionInputs, format_metrics,
-                                                     run_detectors, write_results)
+    from mmnoisy.detection import (DetectionInputs, format_metrics, run_detectors,
+                                   write_results)
     path = osp.join(args.source, 'noisy_label_detection', 'inputs.npz')
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path} not found: give a training config, or the work dir '

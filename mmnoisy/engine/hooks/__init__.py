@@ -1,5 +1,6 @@
 from .co_training_hook import CoTrainingHook
-from .detection_hook import DynaCorSelectionHook, NoisyLabelDetectionHook
+from .detection_hook import NoisyLabelDetectionHook
+from .dynacor_selection_hook import DynaCorSelectionHook
 from .exact_resume_hook import ExactResumeHook
 from .gmm_confidence_hook import GMMConfidenceHook
 from .hmw_hook import HMWHook
@@ -12,7 +13,7 @@ from .vrlv_selection_hook import SampleFetcher, VRLVSelectionHook
 
 __all__ = [
     'CoTrainingHook', 'DynaCorSelectionHook', 'ExactResumeHook', 'GMMConfidenceHook',
-    'NoisyLabelDetectionHook',
-    'HMWHook', 'NoisyLabelHook', 'ResumeValHook', 'RunSummaryHook', 'read_results', 'SampleRecordHook', 'UniconSelectionHook',
-    'VRLVSelectionHook', 'SampleFetcher', 'check_num_classes'
+    'NoisyLabelDetectionHook', 'HMWHook',
+    'NoisyLabelHook', 'ResumeValHook', 'RunSummaryHook', 'read_results', 'SampleRecordHook',
+    'UniconSelectionHook', 'VRLVSelectionHook', 'SampleFetcher', 'check_num_classes'
 ]
