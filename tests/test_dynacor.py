@@ -78,6 +78,17 @@ def test_corrupted_copy_dataset_rows_and_bad_input():
         assert (info['img'] == src).all()
     assert ds[3]['is_copy'] == 0 and ds[3]['gt_label'] == noisy.get_gt_labels()[3]
     assert np.array_equal(ds.is_noisy[:40], noisy.noise.noisy_labels != noisy.noise.clean_labels)
+    # what the hooks read (SampleRecord.info), found once through the wrappers
+    from mmnoisy.datasets import sample_info
+    info = sample_info(ds)
+    assert np.array_equal(info.labels[:40], noisy.noise.noisy_labels)
+    assert np.array_equal(info.labels[40:], [ds[i]['gt_label'] for i in range(40, 50)])
+    assert np.array_equal(info.is_noisy, ds.is_noisy) and info.is_copy is ds.is_copy
+    assert np.array_equal(info.source_idx, np.r_[np.arange(40), ds.source_idx[40:]])
+    plain = sample_info(noisy)
+    assert plain.is_copy is None and plain.source_idx is None
+    assert np.array_equal(plain.clean_labels, noisy.noise.clean_labels)
+    assert sample_info(_Toy()).arrays() == {}
     for gamma in (0, 1.5, -0.1):
         with pytest.raises(ValueError, match=r'gamma .* must be in \(0, 1\]'):
             CorruptedCopyDataset(noisy, gamma=gamma)
@@ -352,6 +363,7 @@ def test_eq2_loss_weights():
     over copies) / 2, Eq. 2 up to the factor 1/2."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
+    from mmnoisy.datasets import sample_info
     from mmnoisy.engine.hooks import NoisyLabelDetectionHook
     from mmnoisy.registry import DATASETS
     init_default_scope('mmnoisy')
@@ -367,6 +379,7 @@ def test_eq2_loss_weights():
         history = dict(margin_sign=10)
         nets = ('net', )
         num_samples = n
+        info = sample_info(ds)
 
     model = Model()
     model.sample_record = Record()

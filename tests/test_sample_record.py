@@ -143,3 +143,17 @@ def test_co_divide_hands_each_network_its_peers_table():
     assert hook.history[-1]['net1']['from_net'] == 'net2'
     GMMConfidenceHook(co_divide=False).before_train_epoch(_fake_runner(model, 0))
     assert model.trust_tables['net1'][:n // 2].min() > 0.99
+
+
+def test_sample_info_travels_with_the_record():
+    """The rows' labels / clean labels / copy flags are looked up once (``sample_info``) and
+    carried by the record; a record of another length refuses them."""
+    from mmnoisy.datasets import SampleInfo
+    info = SampleInfo(labels=np.array([0, 1, 2, 1]), clean_labels=np.array([0, 1, 1, 1]))
+    assert info.is_noisy.tolist() == [False, False, True, False]
+    assert list(info.arrays()) == ['noisy_labels', 'clean_labels']
+    assert SampleInfo().is_noisy is None and SampleInfo(labels=np.zeros(3)).is_noisy is None
+    assert SampleRecord(4, {'loss': 1}, info=info).info is info
+    assert SampleRecord(4, {'loss': 1}).info.arrays() == {}
+    with pytest.raises(ValueError, match='info.noisy_labels has 4 rows for 5 samples'):
+        SampleRecord(5, {'loss': 1}, info=info)

@@ -12,6 +12,8 @@ concatenation); the paper's Eq. 2 (separate means over originals and copies) is
 ``NoisyLabelDetectionHook(copy_loss='eq2')``.
 """
 import copy
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -198,16 +200,54 @@ def find_corrupted_copies(dataset):
     return None
 
 
-def training_label_info(dataset):
-    """(noisy_labels, clean_labels or None, is_copy or None) of every training row."""
+@dataclass(frozen=True)
+class SampleInfo:
+    """What is known about every training row, looked up once per run (``sample_info``) and
+    carried by the per-sample record (``SampleRecord.info``) for the hooks that read it.
+
+    Attributes:
+        labels: the given (noisy) label of every row; None when the training set is not a
+            ``NoisyLabelDataset`` (nor holds one).
+        clean_labels: the true labels (synthetic noise), None when unknown.
+        is_copy: True for DynaCor's corrupted copies (rows N..N+M-1), None without copies.
+        source_idx: the original row each copy was made from, None without copies.
+    """
+    labels: Optional[np.ndarray] = None
+    clean_labels: Optional[np.ndarray] = None
+    is_copy: Optional[np.ndarray] = None
+    source_idx: Optional[np.ndarray] = None
+
+    @property
+    def is_noisy(self):
+        """labels != clean_labels for every row, or None when either is unknown."""
+        if self.labels is None or self.clean_labels is None:
+            return None
+        return self.labels != self.clean_labels
+
+    def arrays(self):
+        """The known fields as {name: array} (the names of ``sample_record.npz``)."""
+        named = dict(noisy_labels=self.labels, clean_labels=self.clean_labels,
+                     is_copy=self.is_copy, source_idx=self.source_idx)
+        return {k: v for k, v in named.items() if v is not None}
+
+
+def sample_info(dataset):
+    """The :class:`SampleInfo` of a training set (through mmengine's wrappers)."""
     copies = find_corrupted_copies(dataset)
     if copies is not None:
-        return copies.noisy_labels, copies.clean_labels, copies.is_copy
+        return SampleInfo(copies.noisy_labels, copies.clean_labels, copies.is_copy,
+                          copies.source_idx)
     noisy = find_noisy_dataset(dataset)
     if noisy is None:
-        return None, None, None
-    return noisy.noise.noisy_labels, noisy.noise.clean_labels, None
+        return SampleInfo()
+    return SampleInfo(noisy.noise.noisy_labels, noisy.noise.clean_labels)
+
+
+def training_label_info(dataset):
+    """(noisy_labels, clean_labels or None, is_copy or None) of every training row."""
+    info = sample_info(dataset)
+    return info.labels, info.clean_labels, info.is_copy
 
 
 __all__ = ['CorruptedCopyDataset', 'corrupt_labels', 'corrupt_image', 'find_corrupted_copies',
-           'training_label_info']
+           'SampleInfo', 'sample_info', 'training_label_info']

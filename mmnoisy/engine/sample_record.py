@@ -15,6 +15,7 @@ import json
 
 import numpy as np
 
+from mmnoisy.datasets.corrupted_copy import SampleInfo
 from mmnoisy.selection.signals import SIGNALS, check_signal_names, compute_signals
 from mmnoisy.utils.io import atomic_write
 
@@ -48,13 +49,21 @@ class SampleRecord:
         max_epochs (int): needed when a history is None.
         num_classes (int): width of ``cos_dist`` and check of ``topk``.
         topk (int): k of the top-k margins.
+        info (SampleInfo): the rows' labels, clean labels, copy flags and sources
+            (:func:`mmnoisy.datasets.sample_info`; ``SampleRecordHook`` looks them up once),
+            read by the hooks instead of the dataset. Not saved: the dataset gives them again.
     """
 
     def __init__(self, num_samples, signals, nets=('net', ), max_epochs=None, num_classes=None,
-                 topk=1):
+                 topk=1, info=None):
         if int(num_samples) < 1:
             raise ValueError(f'num_samples must be >= 1, got {num_samples}')
         check_signal_names(signals, num_classes, topk)
+        info = SampleInfo() if info is None else info
+        for name, values in info.arrays().items():
+            if len(values) != int(num_samples):
+                raise ValueError(f'info.{name} has {len(values)} rows for {num_samples} samples')
+        self.info = info
         self.num_samples, self.nets, self.topk = int(num_samples), tuple(nets), int(topk)
         self.num_classes = num_classes
         self.history = {}

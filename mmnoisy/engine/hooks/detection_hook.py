@@ -21,7 +21,6 @@ import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from mmnoisy.datasets.corrupted_copy import find_corrupted_copies, training_label_info
 from mmnoisy.detection.detectors import DETECTORS, check_methods, required_signals, run_detectors
 from mmnoisy.detection.files import DetectionInputs, format_metrics, write_results
 from mmnoisy.engine.utils import built_loop, unwrap
@@ -94,8 +93,8 @@ class NoisyLabelDetectionHook(Hook):
             raise ValueError(f'NoisyLabelDetectionHook(net={self.net!r}): the record has '
                              f'{list(record.nets)}')
         dataset = loop.dataloader.dataset
-        copies = find_corrupted_copies(dataset)
-        if copies is None and {'dynacor', 'aum'} & set(self.methods):
+        is_copy = record.info.is_copy
+        if is_copy is None and {'dynacor', 'aum'} & set(self.methods):
             raise ValueError("'dynacor' and 'aum' need the corrupted copies: wrap the training "
                              "set in dict(type='CorruptedCopyDataset', dataset=..., gamma=0.1)")
         classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
@@ -110,12 +109,12 @@ class NoisyLabelDetectionHook(Hook):
                 self.counts[s] = np.zeros(n, np.int32)
         if 'iam' in self.methods:
             self.iam = IAMAccumulator(n, runner.max_epochs, self.iam_cfg['anneal'])
-        if copies is not None and self.copy_loss == 'eq2':
+        if is_copy is not None and self.copy_loss == 'eq2':
             if not hasattr(model, 'sample_weights'):
                 raise TypeError("copy_loss='eq2' weights the loss of a NoisyClassifier; use "
                                 f"copy_loss='concat' with {type(model).__name__}")
-            n_orig, n_copy = int((~copies.is_copy).sum()), copies.num_copies
-            w = np.where(copies.is_copy, n / (2 * n_copy), n / (2 * n_orig))
+            n_orig, n_copy = int((~is_copy).sum()), int(is_copy.sum())
+            w = np.where(is_copy, n / (2 * n_copy), n / (2 * n_orig))
             model.sample_weights = torch.as_tensor(w, dtype=torch.float32)
             runner.logger.info(f'DynaCor Eq. 2: loss weight {w[0]:.3f} for the {n_orig} '
                                f'originals and {w[-1]:.3f} for the {n_copy} copies')
@@ -183,17 +182,15 @@ class NoisyLabelDetectionHook(Hook):
         """Run every method; returns {method: dict(scores, flags, metrics)} (rank 0)."""
         if not is_main_process():
             return None
-        dataset = runner.train_dataloader.dataset
-        labels, clean, is_copy = training_label_info(dataset)
+        info = self.record.info
+        labels, clean, is_copy = info.labels, info.clean_labels, info.is_copy
         n = self.record.num_samples
-        if labels is None:
-            labels = np.asarray(dataset.get_gt_labels(), np.int64)
+        if labels is None:  # a training set without NoisyLabelDataset: its own labels
+            labels = np.asarray(runner.train_dataloader.dataset.get_gt_labels(), np.int64)
         is_copy = np.zeros(n, bool) if is_copy is None else is_copy
         orig = ~is_copy
         is_noisy = None if clean is None else (labels != clean)[orig]
-        inputs = DetectionInputs(labels=labels, is_copy=is_copy,
-                                 source_idx=getattr(find_corrupted_copies(dataset),
-                                                    'source_idx', None))
+        inputs = DetectionInputs(labels=labels, is_copy=is_copy, source_idx=info.source_idx)
         for field in dict.fromkeys(DETECTORS[m].reads for m in self.methods):
             setattr(inputs, field, self._input(field))
 

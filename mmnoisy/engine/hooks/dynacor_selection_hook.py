@@ -1,5 +1,4 @@
 """``DynaCorSelectionHook``: DDyna-S, DivideMix's GMM split replaced by DynaCor's detection."""
-from mmnoisy.datasets.corrupted_copy import find_corrupted_copies
 from mmnoisy.detection import fit_dynacor
 from mmnoisy.engine.hooks.gmm_confidence_hook import GMMConfidenceHook
 from mmnoisy.engine.utils import built_loop, unwrap
@@ -26,25 +25,22 @@ class DynaCorSelectionHook(GMMConfidenceHook):
         super().__init__(signal='margin_sign', co_divide=co_divide, begin_epoch=begin_epoch,
                          threshold=threshold)
         self.dynacor = dict(dynacor or {})
-        self.copies = None
 
     def before_run(self, runner):
         super().before_run(runner)
-        loop = built_loop(runner, 'train')
-        if loop is None:
+        if built_loop(runner, 'train') is None:
             return
-        self.copies = find_corrupted_copies(loop.dataloader.dataset)
-        if self.copies is None:
+        record = unwrap(runner.model).sample_record
+        if record.info.is_copy is None:
             raise ValueError("DynaCorSelectionHook needs the corrupted copies: wrap the training "
                              "set in dict(type='CorruptedCopyDataset', dataset=..., gamma=0.1)")
-        record = unwrap(runner.model).sample_record
         if record.history['margin_sign'] < runner.max_epochs:
             raise ValueError('DynaCorSelectionHook reads the dynamics of every epoch: record '
                              'margin_sign with history None')
 
     def clean_probability(self, runner, record, net, available):
         dyn = record.get(net, 'margin_sign', available).T
-        res = fit_dynacor(dyn, self.copies.is_copy, source_idx=self.copies.source_idx,
+        res = fit_dynacor(dyn, record.info.is_copy, source_idx=record.info.source_idx,
                           **self.dynacor)
         return 1.0 - res.scores, dict(dynacor=dict(best_epoch=res.best_epoch,
                                                    dynamics_epochs=int(available),

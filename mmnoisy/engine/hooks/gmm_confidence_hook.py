@@ -20,7 +20,6 @@ import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from mmnoisy.datasets.corrupted_copy import training_label_info
 from mmnoisy.engine.utils import (built_loop, check_begin_epoch, resolve_begin_epoch,
                                   unwrap)
 from mmnoisy.registry import HOOKS
@@ -77,10 +76,8 @@ class GMMConfidenceHook(Hook):
             raise ValueError(f'GMMConfidenceHook averages {self.average_last} epochs of '
                              f'{self.signal!r} but the record keeps '
                              f'{record.history[self.signal]}')
-        noisy, clean, _ = training_label_info(runner.train_dataloader.dataset)
-        self.labels = noisy
-        if clean is not None:
-            self.is_noisy = noisy != clean  # metrics only
+        self.labels = record.info.labels
+        self.is_noisy = record.info.is_noisy  # metrics only
 
     def before_train_epoch(self, runner):
         model = unwrap(runner.model)

@@ -12,7 +12,6 @@ The running sums are saved in checkpoints, so a resumed run weights as the unint
 import torch
 from mmengine.hooks import Hook
 
-from mmnoisy.datasets.corrupted_copy import training_label_info
 from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
@@ -88,9 +87,8 @@ class HMWHook(Hook):
         self.acc = IAMAccumulator(record.num_samples, runner.max_epochs, self.anneal)
         if self.normalized_logits:
             model.normalized_logits = True
-        noisy, clean, _ = training_label_info(runner.train_dataloader.dataset)
-        if clean is not None:
-            self.is_noisy = torch.as_tensor(noisy != clean, dtype=torch.bool)  # logs only
+        if record.info.is_noisy is not None:  # logs only
+            self.is_noisy = torch.as_tensor(record.info.is_noisy, dtype=torch.bool)
 
     def _accumulate(self, record):
         """Add the completed epochs the record holds that the IAM has not seen yet."""

@@ -19,7 +19,7 @@ from mmengine.dataset import Compose
 from mmengine.dist import broadcast, get_world_size, is_main_process
 from mmengine.hooks import Hook
 
-from mmnoisy.datasets.corrupted_copy import find_corrupted_copies, training_label_info
+from mmnoisy.datasets.corrupted_copy import sample_info
 from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
 from mmnoisy.engine.sample_record import SampleRecord
 from mmnoisy.engine.utils import (built_loop, check_begin_epoch, resolve_begin_epoch,
@@ -123,7 +123,7 @@ class SampleRecordHook(Hook):
                                    max_epochs=runner.max_epochs,
                                    num_classes=getattr(head, 'num_classes',
                                                        getattr(model, 'num_classes', None)),
-                                   topk=self.topk)
+                                   topk=self.topk, info=sample_info(dataset))
         model.sample_record = self.record
         model.record_online = self.mode == 'online'
         runner.logger.info(
@@ -205,15 +205,8 @@ class SampleRecordHook(Hook):
     def after_train(self, runner):
         if self.record is None or not self.export or not is_main_process():
             return
-        extra = {}
-        noisy, clean, is_copy = training_label_info(runner.train_dataloader.dataset)
-        if noisy is not None:
-            extra['noisy_labels'] = noisy
-        if clean is not None:
-            extra['clean_labels'] = clean
-        if is_copy is not None:  # DynaCor's corrupted copies follow the originals
-            copies = find_corrupted_copies(runner.train_dataloader.dataset)
-            extra.update(is_copy=is_copy, source_idx=copies.source_idx)
         names = None if self.export is True else list(self.export)
-        path = self.record.export(osp.join(runner.work_dir, 'sample_record.npz'), names, extra)
+        # with the labels, clean labels and (DynaCor) copy flags and sources of the rows
+        path = self.record.export(osp.join(runner.work_dir, 'sample_record.npz'), names,
+                                  self.record.info.arrays())
         runner.logger.info(f'per-sample record written to {path}')
