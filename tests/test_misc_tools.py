@@ -1,4 +1,5 @@
 import hashlib
+import json
 import os
 import re
 import sys
@@ -332,3 +333,33 @@ def test_plot_accuracy_reads_runs_and_bench_cells(tmp_path):
         plot_accuracy.runs_from_bench(str(tmp_path / 'bench'), 'sym80', seed=2)
     out = plot_accuracy.plot(cells, str(tmp_path / 'f.png'), title='t')
     assert open(out, 'rb').read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def _work_dir(path, weight, record, quality):
+    path.mkdir()
+    torch.save({'state_dict': {'w': torch.tensor(weight)}, 'optimizer': {'lr': 0.1}},
+               path / 'epoch_2.pth')
+    (path / 'last_checkpoint').write_text(str(path / 'epoch_2.pth'))
+    np.savez(path / 'sample_record.npz', **record)
+    (path / 'selection_quality.json').write_text(json.dumps(quality))
+    return str(path)
+
+
+def test_compare_runs_names_what_differs(tmp_path):
+    """tools/analysis/compare_runs.py: equal values (NaN included) are 'same'; a changed
+    weight, record column or selection entry is reported by name; a file only one run has
+    is 'missing'."""
+    from tools.analysis.compare_runs import compare
+    rec = {'net/loss': np.array([0.5, np.nan]), 'noisy_labels': np.array([1, 2])}
+    a = _work_dir(tmp_path / 'a', [1.0, 2.0], rec, [{'epoch': 1, 'f1': 0.5}])
+    b = _work_dir(tmp_path / 'b', [1.0, 2.0], dict(rec), [{'epoch': 1, 'f1': 0.5}])
+    assert set(compare(a, b).values()) == {'same'}
+    c = _work_dir(tmp_path / 'c', [1.0, 2.5],
+                  dict(rec, noisy_labels=np.array([1, 3])), [{'epoch': 1, 'f1': 0.6}])
+    out = compare(a, c)
+    assert out['epoch_2.pth state_dict'] == 'differs: w'
+    assert out['epoch_2.pth optimizer'] == 'same'
+    assert out['sample_record.npz'] == 'differs: noisy_labels'
+    assert out['selection_quality.json'] == 'differs'
+    os.remove(os.path.join(c, 'selection_quality.json'))
+    assert compare(a, c)['selection_quality.json'] == 'missing in B'
