@@ -45,9 +45,15 @@ def test_per_sample_weights_multiply_each_loss():
 
 
 def test_features_and_logits():
+    """The pooled backbone features and the linear head's logits of the same forward."""
+    torch.manual_seed(0)
     model = _model().eval()
-    feat, logits = model.features_and_logits(torch.randn(2, 1, 8, 8))
-    assert feat.shape == (2, 8) and logits.shape == (2, 3)
+    x = torch.randn(2, 1, 8, 8)
+    feat, logits = model.features_and_logits(x)
+    pooled = model.backbone(x)[-1].mean(dim=(2, 3))   # GlobalAveragePooling
+    assert torch.allclose(feat, pooled, atol=1e-6)
+    assert torch.allclose(logits, feat @ model.head.fc.weight.T + model.head.fc.bias, atol=1e-6)
+    assert torch.equal(model(x, mode='both')[1], logits)
 
 
 def test_mean_of_last():

@@ -62,7 +62,9 @@ def test_config_builds_model(path):
         from mmpretrain.registry import MODELS as PRETRAIN_MODELS
         assert 'vrlvmix' in path
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            assert PRETRAIN_MODELS.build(cfg.model).backbone is not None
+            backbone = PRETRAIN_MODELS.build(cfg.model).backbone
+        assert type(backbone).__name__ == cfg.model.backbone.type.split('.')[-1]  # scope.Name
+        assert backbone.depth == cfg.model.backbone.depth
         return
     assert cfg.default_scope == 'mmnoisy'
     check_metadata(path, cfg)
@@ -77,7 +79,13 @@ def test_config_builds_model(path):
     num_classes = head.num_classes
     assert cfg.model.get('data_preprocessor', cfg.get('data_preprocessor', {})).get(
         'num_classes', num_classes) == num_classes
-    assert model is not None
+    # the built model classifies into the config's classes, with the config's backbone
+    nets = [getattr(model, n) for n in model.networks] if hasattr(model, 'networks') else [model]
+    for net in nets:
+        fc = net.head.fc
+        assert (fc.out_features, fc.in_features) == (num_classes, head.in_channels), path
+        assert type(net.backbone).__name__ == (cfg.model.network if 'network' in cfg.model
+                                               else cfg.model).backbone.type.split('.')[-1]
 
 
 def test_published_robust_loss_settings():

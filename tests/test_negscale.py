@@ -417,6 +417,14 @@ def test_plugin_added_to_a_ccl_config_builds():
     cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'CCL' and isinstance(model.aux_losses[0], NegScale)
+    plugin = model.aux_losses[0]
+    assert plugin.classes == tuple(CIFAR10_CATEGORIES)
+    # the pLCA matrix of CIFAR-10's tree (trees.CIFAR10_TREE): automobile-truck 2,
+    # cat-airplane 6 (vehicles vs animals), cat-dog 2
+    d = plugin.dist('cpu')
+    idx = {c: i for i, c in enumerate(CIFAR10_CATEGORIES)}
+    assert d[idx['automobile'], idx['truck']] == 2 and d[idx['cat'], idx['dog']] == 2
+    assert d[idx['cat'], idx['airplane']] == 6
 
 
 # --------------------------------------------------------------------------- similarity

@@ -65,7 +65,7 @@ class PreActResNet(BaseModule):
             raise ValueError(f'depth must be one of {sorted(self.arch)}, got {depth}')
         if style not in STYLES:
             raise ValueError(f'style must be one of {STYLES}, got {style!r}')
-        self.style = style
+        self.depth, self.style = depth, style
         authors = style == 'authors'
         self.conv1 = nn.Conv2d(in_channels, 64, 3, stride=1, padding=1, bias=False)
         layers, in_planes = [], 64
