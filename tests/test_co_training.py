@@ -274,6 +274,7 @@ def _opts(tmp_path, epochs=3, warmup=1):
             f'model.warmup_epochs={warmup}', f'param_scheduler.T_max={epochs}']
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('kind', list(LEARNERS))
 def test_end_to_end_run(kind, tmp_path):
     """Warm-up and method phase through tools/train.py on the digits demo config."""
@@ -296,6 +297,7 @@ def test_end_to_end_run(kind, tmp_path):
                acc[-1]) < 1e-3
 
 
+@pytest.mark.slow
 def test_start_up_checks(tmp_path):
     base = f"_base_ = ['{ROOT}/{DEMOS['CCL']}']\n"
     cases = {
@@ -319,6 +321,7 @@ def test_start_up_checks(tmp_path):
         assert not list((tmp_path / str(i)).glob('*.pth'))
 
 
+@pytest.mark.slow
 def test_resume_mid_way_reproduces_the_uninterrupted_run(tmp_path):
     """DivideMix (record, GMM tables, two optimizers, mixup draws): killed after epoch 3,
     resumed, it ends with the weights of the uninterrupted run, random views included (the
@@ -352,6 +355,7 @@ def test_resume_mid_way_reproduces_the_uninterrupted_run(tmp_path):
             assert torch.equal(sa[k]['momentum_buffer'], sb[k]['momentum_buffer'])
 
 
+@pytest.mark.slow
 def test_ccl_distributed_two_cpu_processes(tmp_path):
     cfg = tmp_path / 'ccl_dist.py'
     cfg.write_text(f"_base_ = ['{ROOT}/{DEMOS['CCL']}']\n"
@@ -388,6 +392,7 @@ def test_record_hook_options_are_checked():
         SampleRecordHook(signals=dict(loss=1), begin_epoch=-1)
 
 
+@pytest.mark.slow
 def test_rolr_two_passes_per_epoch(tmp_path):
     """RoLR's epoch of two shuffled passes (MultiPassSampler) through the runner: the digits'
     1347 samples in batches of 64 take 22 iterations per pass, 43 for two."""
@@ -406,6 +411,7 @@ def test_take_rows_is_boolean_indexing():
         assert torch.equal(take_rows(x, mask), x[mask])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('mode', ['online', 'pass'])
 def test_online_record_of_a_two_network_learner_is_refused_at_start_up(tmp_path, mode):
     """A two-network learner does not record in its training step (``records_online`` is

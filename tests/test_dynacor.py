@@ -291,6 +291,7 @@ def _read_csv(path):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_detection_hook_end_to_end_and_resume(tmp_path):
     """The demo (digits + 10% copies, 4 epochs) writes each method's suspects; a run killed
     after epoch 2 and resumed writes the same suspects as the uninterrupted run (dynamics and
@@ -331,6 +332,7 @@ def test_detection_hook_end_to_end_and_resume(tmp_path):
         assert (part / f'{m}_suspects.csv').read_text() == (out / f'{m}_suspects.csv').read_text(), m
 
 
+@pytest.mark.slow
 def test_detection_hook_bad_input(tmp_path):
     from mmnoisy.engine.hooks import NoisyLabelDetectionHook
     with pytest.raises(ValueError, match='unknown detection methods'):
@@ -407,6 +409,7 @@ def test_eq2_loss_weights():
         (losses[~ds.is_copy].mean() + losses[ds.is_copy].mean()) / 2)
 
 
+@pytest.mark.slow
 def test_detect_noisy_labels_cli_end_to_end(tmp_path):
     """The tool on a plain CE config: adds the copies, the record and the hook, trains,
     prints the table, writes suspects + PNG; then reruns DynaCor from the work dir alone."""
@@ -456,6 +459,7 @@ train_cfg = dict(by_epoch=True, max_epochs=8)
 """
 
 
+@pytest.mark.slow
 def test_detect_label_errors_in_an_image_folder(tmp_path):
     """docs/detect_label_errors.md: a folder per class of PNG files, some in the wrong folder,
     no clean labels anywhere. The tool trains, flags suspects, reports no precision (unknown)
@@ -528,6 +532,7 @@ def test_encoder_shortcut_equals_the_plain_convolutions():
         enc(torch.ones(2, 11))
 
 
+@pytest.mark.slow
 def test_ddyna_s_dividemix_with_dynacor_selection(tmp_path):
     """DDyna-S: DivideMix trains with DynaCor's q_clean from the peer's dynamics."""
     proc = run_tool('tools/train.py', 'configs/demo/ddyna-s_dividemix_smallcnn_digits_sym40.py',
@@ -550,6 +555,7 @@ def test_ddyna_s_dividemix_with_dynacor_selection(tmp_path):
     assert proc.returncode != 0 and 'needs the corrupted copies' in proc.stderr + proc.stdout
 
 
+@pytest.mark.slow
 def test_detection_distributed_two_cpu_processes(tmp_path):
     """Under dist_train.sh with 2 CPU processes every row (copies included) is recorded once
     per epoch on one rank, the record is merged, and rank 0 writes the suspects."""

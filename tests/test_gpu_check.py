@@ -11,6 +11,7 @@ from tests.conftest import run_tool
 from tools.benchmark import gpu_check
 
 
+@pytest.mark.slow
 def test_dry_run_runs_every_step(tmp_path):
     out = tmp_path / 'out'
     run_tool('tools/benchmark/gpu_check.py', '--dry-run', '--out', str(out), timeout=300)

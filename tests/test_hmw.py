@@ -145,6 +145,7 @@ def _weight_lines(log):
                       r'mislabelled ([\d.]+)', log)
 
 
+@pytest.mark.slow
 def test_weighting_starts_at_warmup_and_resume_keeps_the_history(tmp_path):
     """Epochs 1-2 warm up; epochs 3-4 train with the IAM. A run killed after epoch 2 and
     resumed ends with the uninterrupted run's IAM and weights (the digits pipeline has no
@@ -186,6 +187,7 @@ def test_weighting_starts_at_warmup_and_resume_keeps_the_history(tmp_path):
         assert torch.equal(value, resumed['state_dict'][key]), key
 
 
+@pytest.mark.slow
 def test_hmw_hook_bad_input(tmp_path):
     from mmnoisy.engine.hooks import HMWHook
     with pytest.raises(ValueError, match='alpha and beta must be >= 0'):
@@ -285,6 +287,7 @@ def test_table_1_is_covered():
                 assert f'{row}_preactresnet18_1xb128-250e_{ds}-{n}.py' in names
 
 
+@pytest.mark.slow
 def test_hmw_distributed_two_cpu_processes(tmp_path):
     """CE + HMW under dist_train.sh with 2 CPU processes: each rank records its half of the
     data, the record is merged after every epoch, and both ranks end with the same weights."""
@@ -346,6 +349,7 @@ def test_normalized_logits_option():
         (p * p.log()).sum(1).mean().item(), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_hook_switches_the_normalized_logits_on(tmp_path):
     from mmnoisy.compat import safe_torch_load
     opts = ['train_cfg.max_epochs=3', 'param_scheduler.T_max=3', 'custom_hooks.1.warmup_epochs=1',

@@ -123,6 +123,7 @@ def test_auto_scale_lr_needs_a_base_batch_size():
     assert cfg.auto_scale_lr == dict(base_batch_size=64, enable=True)
 
 
+@pytest.mark.slow
 def test_benchmark_table_runs_on_tiny_data(cifar10_root, tmp_path, monkeypatch):
     """tools/benchmark/bench_table.py on 40 images, 2 epochs: one row per method, the same
     noisy labels for every method, the selection and detection columns read from what the

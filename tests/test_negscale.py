@@ -460,6 +460,7 @@ def _small_run_opts(root, work_dir, epochs=2):
             'default_hooks.logger.interval=1']
 
 
+@pytest.mark.slow
 def test_rolr_negscale_run_and_similarity_tool(tmp_path):
     """RoLR + NegScale through tools/train.py on tiny CIFAR-10 files, then the similarity
     statistic of its checkpoint."""
@@ -483,6 +484,7 @@ def test_rolr_negscale_run_and_similarity_tool(tmp_path):
         assert f'mean cosine {stats[name]:.4f}' in proc.stdout
 
 
+@pytest.mark.slow
 def test_a_taxonomy_without_the_dataset_classes_fails_before_training(tmp_path):
     """NoisyLabelHook binds the plug-in to the training dataset's classes: the digits demo
     (classes '0'..'9') with the CIFAR-10 tree stops before any checkpoint."""
@@ -501,6 +503,7 @@ DIGIT_TREE = ("dict(source=dict(curved=dict(loops=['0', '6', '8', '9'], open=['2
               "straight=dict(lines=['1', '4', '7'])), classes=[str(i) for i in range(10)])")
 
 
+@pytest.mark.slow
 def test_rolr_negscale_distributed_two_cpu_processes(tmp_path):
     """RoLR + NegScale (with a tree given in the config) under dist_train.sh on 2 CPU
     processes: both ranks end with the same networks and tables."""

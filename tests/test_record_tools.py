@@ -58,6 +58,7 @@ def record_run(tmp_path_factory):
     return work_dir, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_record_demo_logs_selection_quality_and_exports(record_run):
     work_dir, log = record_run
     lines = re.findall(r'selection epoch (\d+) net \(GMM of net\): trusted_fraction ([\d.]+), '
@@ -91,6 +92,7 @@ def test_plot_sample_record(record_run, tmp_path):
     assert (tmp_path / 'r.png').read_bytes()[:4] == b'\x89PNG'
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_record(tmp_path):
     options = ['--cfg-options', 'default_hooks.checkpoint.interval=1', 'train_cfg.max_epochs=4']
     run_tool('tools/train.py', RECORD_DEMO, '--work-dir', str(tmp_path / 'a'), *options)
@@ -109,6 +111,7 @@ def test_resume_keeps_the_record(tmp_path):
     assert qa == qb and len(qa['epochs']) == 3
 
 
+@pytest.mark.slow
 def test_online_and_pass_recording_agree_for_a_deterministic_network(tmp_path):
     for mode in ('pass', 'online'):
         run_tool('tools/train.py', _deterministic(tmp_path, mode), '--work-dir',
@@ -122,6 +125,7 @@ def test_online_and_pass_recording_agree_for_a_deterministic_network(tmp_path):
         assert np.array_equal(p[key], o[key]), key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('mode', ['pass', 'online'])
 def test_two_processes_end_with_identical_records_equal_to_one(tmp_path, mode):
     config = _deterministic(tmp_path, mode)
@@ -153,6 +157,7 @@ def test_two_processes_end_with_identical_records_equal_to_one(tmp_path, mode):
      "dict(type='SampleRecordHook', signals=dict(margin=1))", 'only one SampleRecordHook'),
     ("dict(type='SampleRecordHook', signals=dict(los=1))", "unknown per-sample signals"),
 ])
+@pytest.mark.slow
 def test_bad_record_configs_fail_at_start_up(tmp_path, hooks, message):
     config = _config(tmp_path, 'bad', f"""
 _base_ = ['{ROOT}/configs/demo/ce_smallcnn_digits_sym40.py']
@@ -163,6 +168,7 @@ custom_hooks = [{hooks}]
     assert 'Epoch(train)' not in proc.stdout + proc.stderr  # nothing trained
 
 
+@pytest.mark.slow
 def test_resuming_into_a_different_dataset_size_fails(record_run, tmp_path):
     work_dir, _ = record_run
     proc = run_tool('tools/train.py', RECORD_DEMO, '--work-dir', str(tmp_path),
@@ -172,6 +178,7 @@ def test_resuming_into_a_different_dataset_size_fails(record_run, tmp_path):
     assert 'has 1347 samples but the training set has 1000' in proc.stderr
 
 
+@pytest.mark.slow
 def test_distributed_resume_keeps_record_and_history(tmp_path):
     """2 processes: killed after epoch 2 and resumed == uninterrupted (record, accuracy)."""
     options = ['--cfg-options', 'default_hooks.checkpoint.interval=1', 'train_cfg.max_epochs=4']

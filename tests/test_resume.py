@@ -110,6 +110,7 @@ def _train(config, work_dir, *extra, check=True):
                     '--cfg-options', *OPTIONS, check=check)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('method', list(DEMOS))
 def test_kill_mid_epoch_then_resume_is_exact(method, tmp_path):
     run, killed = _configs(tmp_path, method)
@@ -118,6 +119,7 @@ def test_kill_mid_epoch_then_resume_is_exact(method, tmp_path):
         assert 'sample_record' in ckpt  # the selection's input crossed the resume too
 
 
+@pytest.mark.slow
 def test_kill_mid_epoch_then_resume_is_exact_with_workers(tmp_path):
     run, killed = _configs(tmp_path, 'DivideMix', workers=2)
     _run_killed_and_resumed(tmp_path, run, killed, _train)
@@ -125,6 +127,7 @@ def test_kill_mid_epoch_then_resume_is_exact_with_workers(tmp_path):
     assert 'persistent_workers=False' in log
 
 
+@pytest.mark.slow
 def test_kill_mid_epoch_then_resume_is_exact_under_ddp(tmp_path):
     run, killed = _configs(tmp_path, 'DivideMix')
 

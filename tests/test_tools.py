@@ -32,6 +32,7 @@ def demo_run(tmp_path_factory):
     return work_dir, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_demo_trains_above_chance_and_fills_the_work_dir(demo_run):
     work_dir, log = demo_run
     assert _last_accuracy(log) > 60.0  # chance is 10%
@@ -60,6 +61,7 @@ def test_demo_trains_above_chance_and_fills_the_work_dir(demo_run):
     assert summary['settings'] == {'type': 'symmetric', 'rate': 0.4, 'seed': 1}
 
 
+@pytest.mark.slow
 def test_test_tool_with_local_path_and_url(demo_run, tmp_path, file_server):
     work_dir, log = demo_run
     ckpt = osp.join(work_dir, 'epoch_30.pth')
@@ -90,6 +92,7 @@ def _zoo(root, name, weights):
         yaml.safe_dump({'Import': ['configs/demo/metafile.yml']}, f)
 
 
+@pytest.mark.slow
 def test_zoo_publish_download_and_test_end_to_end(demo_run, tmp_path, file_server):
     """publish_model.py -> served on 127.0.0.1 -> download.py NAME -> test.py CONFIG URL;
     the same accuracy as the run; a file whose hash does not match its name is refused and
@@ -129,6 +132,7 @@ def test_zoo_publish_download_and_test_end_to_end(demo_run, tmp_path, file_serve
     assert unknown.returncode != 0 and "did you mean ce_digits?" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_checkpoint_that_does_not_match_the_config(demo_run, tmp_path):
     work_dir, _ = demo_run
     proc = run_tool('tools/test.py', DEMO, osp.join(work_dir, 'epoch_30.pth'), '--work-dir',
@@ -139,6 +143,7 @@ def test_checkpoint_that_does_not_match_the_config(demo_run, tmp_path):
     assert 'shape mismatch' in proc.stderr
 
 
+@pytest.mark.slow
 def test_resume_ends_with_the_same_weights(tmp_path):
     """A run killed after epoch 2 and resumed ends exactly where an uninterrupted one does."""
     options = ['--cfg-options', 'default_hooks.checkpoint.interval=1',
@@ -172,6 +177,7 @@ def test_resume_ends_with_the_same_weights(tmp_path):
     assert (ra['epochs_timed'], rb['epochs_timed']) == (4, 2) and rb['val_seconds'] > 0
 
 
+@pytest.mark.slow
 def test_resume_from_a_damaged_latest_checkpoint_names_the_previous_one(demo_run, tmp_path):
     """epoch_30.pth cut short (a run killed while saving before saves were atomic, a full
     disk): --resume says so in one line and names epoch_20.pth; nothing is written over."""
@@ -195,6 +201,7 @@ def test_resume_from_a_damaged_latest_checkpoint_names_the_previous_one(demo_run
         osp.join(demo_run[0], 'epoch_20.pth'), 'rb').read()
 
 
+@pytest.mark.slow
 def test_distributed_training_with_two_cpu_processes(tmp_path):
     log = dist_train(DEMO, tmp_path, 'train_cfg.max_epochs=3')
     assert _last_accuracy(log) > 30.0
@@ -203,6 +210,7 @@ def test_distributed_training_with_two_cpu_processes(tmp_path):
     assert 'Epoch(train) [1][10/11]' in log
 
 
+@pytest.mark.slow
 def test_reusing_saved_noise_and_refusing_a_changed_one(demo_run, tmp_path):
     work_dir, _ = demo_run
     saved = osp.join(work_dir, 'noisy_labels.npz')
@@ -232,6 +240,7 @@ def test_reusing_saved_noise_and_refusing_a_changed_one(demo_run, tmp_path):
     assert (tmp_path / 'r' / 'noisy_labels.npz').read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_users_config_inherits_ours_by_package_name(tmp_path):
     """``_base_ = 'mmnoisy::...'`` (OpenMMLab's way to start from an installed package's config)
     resolves to this package's config, under an editable install too, and trains."""
@@ -266,6 +275,7 @@ def test_a_users_config_inherits_ours_by_package_name(tmp_path):
     (['train_dataloader.dataset.noise.rate=1.2'], r'must be in \[0, 1\), got 1.2'),
     (['train_dataloader.dataset.noise.type=gaussian'], "unknown noise type 'gaussian'"),
 ])
+@pytest.mark.slow
 def test_bad_configs_fail_with_a_clear_message(tmp_path, options, message):
     proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path), '--cfg-options',
                     *options, check=False)
@@ -274,6 +284,7 @@ def test_bad_configs_fail_with_a_clear_message(tmp_path, options, message):
     assert not (tmp_path / 'noisy_labels.npz').exists()
 
 
+@pytest.mark.slow
 def test_num_classes_hint_names_the_key_the_config_uses(tmp_path):
     from mmnoisy.engine.hooks.noisy_label_hook import num_classes_keys
     assert num_classes_keys(dict(type='X', head=dict(num_classes=3))) == ['model.head.num_classes']
@@ -293,6 +304,7 @@ def test_amp_without_gpu_is_a_clear_error(tmp_path):
     assert proc.returncode != 0 and '--amp needs a CUDA GPU' in proc.stderr
 
 
+@pytest.mark.slow
 def test_missing_dataset_files_say_where(tmp_path):
     proc = run_tool('tools/train.py', 'configs/baselines/ce_smallcnn_cifar10_sym50.py',
                     '--work-dir', str(tmp_path / 'w'), '--cfg-options',
@@ -302,6 +314,7 @@ def test_missing_dataset_files_say_where(tmp_path):
     assert 'files not found: looked for' in proc.stderr and 'download=True' in proc.stderr
 
 
+@pytest.mark.slow
 def test_distributed_testing_with_two_cpu_processes(demo_run, tmp_path):
     work_dir, log = demo_run
     port = free_port()
@@ -317,6 +330,7 @@ def test_launch_scripts_parse(script):
     run_tool('bash', '-n', f'tools/{script}')
 
 
+@pytest.mark.slow
 def test_demo_script_prints_both_accuracies_and_the_detection_f1(tmp_path):
     """tools/demo.py (the README's first command), shortened to 3 epochs per run."""
     wd = tmp_path / 'demo'

@@ -181,6 +181,7 @@ def test_streams_are_refused_by_one_batch_learners():
         model.train_step(two_stream_batch([0, 1, 2, 3], views=1), wrappers)
 
 
+@pytest.mark.slow
 def test_start_up_check_refuses_a_two_stream_sampler_for_coteaching(tmp_path):
     cfg = tmp_path / 'bad.py'
     cfg.write_text(f"_base_ = ['{ROOT}/configs/demo/coteaching_smallcnn_digits_sym40.py']\n"
@@ -190,6 +191,7 @@ def test_start_up_check_refuses_a_two_stream_sampler_for_coteaching(tmp_path):
     assert proc.returncode != 0 and 'CoTrainingBatchSampler draws labelled' in log, log[-2000:]
 
 
+@pytest.mark.slow
 def test_dividemix_two_streams_distributed_two_cpu_processes(tmp_path):
     """The DivideMix demo (two-stream batches) under 2-process DDP: both networks and the
     tables stay equal across ranks (each network's step ran on both ranks or neither)."""

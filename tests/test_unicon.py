@@ -225,6 +225,7 @@ def test_bad_unicon_configs():
 
 
 # ------------------------------------------------------------------------ runs via the tools
+@pytest.mark.slow
 def test_start_up_needs_the_unicon_selection(tmp_path):
     cfg = tmp_path / 'bad.py'
     cfg.write_text(f"_base_ = ['{ROOT}/{DEMO}']\n"
@@ -237,6 +238,7 @@ def test_start_up_needs_the_unicon_selection(tmp_path):
     assert proc.returncode != 0 and 'add SampleRecordHook and UniconSelectionHook' in log
 
 
+@pytest.mark.slow
 def test_unicon_hmw_end_to_end_and_resume(tmp_path):
     """UNICON + HMW through tools/train.py on the digits: per-class uniform selection each
     epoch; killed after epoch 2 and resumed, it ends with the weights of the uninterrupted
@@ -265,6 +267,7 @@ def test_unicon_hmw_end_to_end_and_resume(tmp_path):
     assert len(epochs) == 3 and 0 < epochs[-1]['net1']['ratio'] < 1
 
 
+@pytest.mark.slow
 def test_uniform_selection_of_the_hook_on_a_run(tmp_path):
     """The hook's tables after a short run: equal labelled counts per given class."""
     from mmengine.config import Config
@@ -288,6 +291,7 @@ def test_uniform_selection_of_the_hook_on_a_run(tmp_path):
     assert all(c == min(quota, s) for c, s in zip(counts, sizes)), (counts, sizes)
 
 
+@pytest.mark.slow
 def test_unicon_distributed_two_cpu_processes(tmp_path):
     cfg = tmp_path / 'unicon_dist.py'
     cfg.write_text(f"_base_ = ['{ROOT}/{HMW_DEMO}']\n"

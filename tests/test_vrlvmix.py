@@ -222,6 +222,7 @@ HOOKS_TAU2 = ("custom_hooks = [dict(type='CoTrainingHook'),\n"
               "  dict(type='VRLVSelectionHook', tau=2, begin_epoch='warmup'{extra}){more}]\n")
 
 
+@pytest.mark.slow
 def test_vrlvmix_end_to_end_lr_change_and_resume(tmp_path):
     """The digits demo, 6 epochs (warm-up 1, lr /10 from the 3rd epoch, tau 2): in epoch 2
     the record (from epoch 0) holds 2 epochs of losses, too few for tau = 2, so the selection
@@ -253,6 +254,7 @@ def test_vrlvmix_end_to_end_lr_change_and_resume(tmp_path):
     assert hb[-1]['net2']['D_x'] == history[-1]['net2']['D_x']
 
 
+@pytest.mark.slow
 def test_start_up_errors(tmp_path):
     # a record shorter than tau + 1 epochs
     short = _write(tmp_path, 's.py', f"_base_ = ['{ROOT}/{DEMO}']\n" + HOOKS_TAU2.replace(
@@ -273,6 +275,7 @@ def test_start_up_errors(tmp_path):
                 'has shape (5, 3); the training set has') in log, log[-2000:]
 
 
+@pytest.mark.slow
 def test_scan_runs_on_a_neighbour_file(tmp_path):
     """Neighbours of the digits training images (pixels, cosine) and features from a file;
     SCAN switched on by a noise-rate threshold of 0."""
@@ -297,6 +300,7 @@ def test_scan_runs_on_a_neighbour_file(tmp_path):
     assert 'net1.loss_scan' in log and 'net2.scan_entropy' in log
 
 
+@pytest.mark.slow
 def test_vrlvmix_distributed_two_cpu_processes(tmp_path):
     cfg = _write(tmp_path, 'vd.py', f"_base_ = ['{ROOT}/{DEMO}']\n"
                  "custom_imports = dict(imports=['tests.rank_check_hook'])\n" +
@@ -308,6 +312,7 @@ def test_vrlvmix_distributed_two_cpu_processes(tmp_path):
     assert 'VRLV epoch 3: lr constant' in log
 
 
+@pytest.mark.slow
 def test_simclr_pretraining_and_neighbour_mining(tmp_path):
     """mmpretrain's SimCLR on a fake CIFAR-10 for one epoch through tools/train.py, then
     tools/vrlvmix/mine_neighbours.py: (N, D) features and (N, k) neighbours, self excluded."""
@@ -341,6 +346,7 @@ def test_simclr_pretraining_and_neighbour_mining(tmp_path):
     assert proc.returncode != 0 and '--k must be in [1, 39]' in proc.stderr
 
 
+@pytest.mark.slow
 def test_vrlvmix_model_builds_from_every_config():
     import glob
 
@@ -357,6 +363,7 @@ def test_vrlvmix_model_builds_from_every_config():
         assert model.balancing == model.class_balance == ('wo-balancing' not in path), path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('switch', ['vrlv', 'balancing'])
 def test_table_iv_ablation_switches_in_a_run(tmp_path, switch):
     """model.vrlv=False: every epoch is the balanced GMM co-divide; model.balancing=False: no
