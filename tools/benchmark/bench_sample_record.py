@@ -30,7 +30,7 @@ SIGNALS = dict(loss=None, margin=None, topk_margin=None, pred=1, confidence=1, m
 def build(data_root, batch_size):
     from mmengine.runner import Runner
 
-    from mmnoisy.engine.hooks.sample_record_hook import PipelineView
+    from mmnoisy.datasets.views import PipelineView
     from mmnoisy.registry import DATASETS, MODELS
     dataset = DATASETS.build(dict(
         type='NoisyLabelDataset', noise=dict(type='symmetric', rate=0.5, seed=1),

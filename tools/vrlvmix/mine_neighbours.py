@@ -72,7 +72,7 @@ def training_view(data_cfg):
     """The data config's training set through its test pipeline, in sample_idx order."""
     from mmengine.registry import init_default_scope
 
-    from mmnoisy.engine.hooks.sample_record_hook import PipelineView
+    from mmnoisy.datasets.views import PipelineView
     from mmnoisy.registry import DATASETS
     from mmnoisy.utils import register_all_modules
     register_all_modules(init_default_scope=False)

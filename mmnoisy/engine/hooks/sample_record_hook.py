@@ -15,48 +15,17 @@ import os.path as osp
 
 import numpy as np
 import torch
-from mmengine.dataset import Compose
 from mmengine.dist import broadcast, get_world_size, is_main_process
 from mmengine.hooks import Hook
 
 from mmnoisy.datasets.corrupted_copy import sample_info
-from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
+from mmnoisy.datasets.views import PipelineView, train_transforms
 from mmnoisy.engine.sample_record import SampleRecord
 from mmnoisy.engine.utils import (built_loop, check_begin_epoch, resolve_begin_epoch,
                                   unwrap)
 from mmnoisy.registry import HOOKS
 
 CHECKPOINT_KEY = 'sample_record'
-
-
-class PipelineView(torch.utils.data.Dataset):
-    """The samples of ``dataset`` through another pipeline (shares the dataset's memory)."""
-
-    def __init__(self, dataset, pipeline):
-        self.dataset, self.pipeline = dataset, Compose(pipeline)
-
-    @property
-    def metainfo(self):
-        return self.dataset.metainfo
-
-    def __len__(self):
-        return len(self.dataset)
-
-    def __getitem__(self, idx):
-        return self.pipeline(self.dataset.get_data_info(idx))
-
-
-def train_transforms(dataset, weak_only=False):
-    """The transforms of the training dataset's pipeline; ``weak_only``: with each
-    ``MultiView`` replaced by its first (weak) view's transforms, one view per sample."""
-    train = getattr(dataset, 'pipeline', None) or \
-        getattr(find_noisy_dataset(dataset).dataset, 'pipeline')
-    transforms = list(train.transforms)
-    if weak_only:
-        for i, t in enumerate(transforms):
-            if type(t).__name__ == 'MultiView':
-                transforms[i] = t.pipelines[0]  # the first (weak) view
-    return transforms
 
 
 @HOOKS.register_module()

@@ -40,7 +40,7 @@ from mmnoisy.selection.vrlv import (balance, balance_weights, class_quota,
                                     loss_change_rank_rows, loss_change_ranks, lr_change_epoch,
                                     prediction_changed, rank_variance, vrlv_partition)
 from .gmm_confidence_hook import GMMConfidenceHook
-from .sample_record_hook import PipelineView, train_transforms
+from mmnoisy.datasets.views import PipelineView, train_transforms
 
 LRS_KEY = 'vrlv_learning_rates'
 
