@@ -26,16 +26,17 @@ from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-METHODS = ('dynacor', 'aum', 'avg_encoder', 'gmm', 'cl', 'iam')
+from mmnoisy.detection import DETECTORS  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('source', help='a training config, or the work dir of a finished run')
-    parser.add_argument('--method', nargs='+', choices=METHODS, default=None,
+    parser.add_argument('--method', nargs='+', choices=list(DETECTORS), default=None,
                         help='detectors to run (default with a config: dynacor aum '
-                        'avg_encoder gmm cl; with a work dir: every one its record allows)')
+                        'avg_encoder gmm cl; with a work dir: every one its record allows): '
+                        + '; '.join(f'{m}: {d.doc}' for m, d in DETECTORS.items()))
     parser.add_argument('--work-dir', help='where to train (config mode)')
     parser.add_argument('--gamma', type=float, default=0.1,
                         help="DynaCor's corruption rate: copies = gamma * N (default 0.1)")
@@ -68,7 +69,8 @@ def prepare_config(cfg, args, methods):
     """Add what detection needs to a training config: copies, the record, the hook."""
     from mmnoisy.detection import required_signals
     train_ds = cfg.train_dataloader.dataset
-    if {'dynacor', 'aum'} & set(methods) and train_ds.get('type') != 'CorruptedCopyDataset':
+    needs_copies = any(DETECTORS[m].needs_copies for m in methods)
+    if needs_copies and train_ds.get('type') != 'CorruptedCopyDataset':
         cfg.train_dataloader.dataset = dict(type='CorruptedCopyDataset', dataset=train_ds,
                                             gamma=args.gamma, aug=args.aug, crop=args.crop,
                                             seed=args.seed)

@@ -1,7 +1,7 @@
 """The detectors by name, in one table: what each reads and how it runs.
 
 :data:`DETECTORS` maps a method name to a :class:`Detector`: the per-sample record signals it
-needs (``SampleRecordHook``), the field of :class:`~mmnoisy.detection.inputs.DetectionInputs`
+needs (``SampleRecordHook``), the field of :class:`~mmnoisy.detection.files.DetectionInputs`
 it reads, whether it needs DynaCor's corrupted copies, and the function that scores the
 originals. The hook, ``tools/detect_noisy_labels.py`` and the inputs file all read this table,
 so a new detector is one entry here.

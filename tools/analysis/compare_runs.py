@@ -48,9 +48,11 @@ def _same(a, b):
     if isinstance(a, (list, tuple)):
         return isinstance(b, (list, tuple)) and len(a) == len(b) and \
             all(_same(x, y) for x, y in zip(a, b))
-    if hasattr(a, 'shape') and hasattr(a, 'dtype'):  # tensors and arrays
-        a, b = np.asarray(a), np.asarray(b) if hasattr(b, 'shape') else None
-        return b is not None and a.shape == b.shape and a.dtype == b.dtype and \
+    if hasattr(a, 'shape') and hasattr(a, 'dtype'):  # arrays
+        if not (hasattr(b, 'shape') and hasattr(b, 'dtype')):
+            return False
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype == b.dtype and \
             np.array_equal(a, b, equal_nan=a.dtype.kind == 'f')
     return a == b or (a != a and b != b)  # NaN == NaN
 

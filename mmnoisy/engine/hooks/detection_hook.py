@@ -94,7 +94,7 @@ class NoisyLabelDetectionHook(Hook):
                              f'{list(record.nets)}')
         dataset = loop.dataloader.dataset
         is_copy = record.info.is_copy
-        if is_copy is None and {'dynacor', 'aum'} & set(self.methods):
+        if is_copy is None and any(DETECTORS[m].needs_copies for m in self.methods):
             raise ValueError("'dynacor' and 'aum' need the corrupted copies: wrap the training "
                              "set in dict(type='CorruptedCopyDataset', dataset=..., gamma=0.1)")
         classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
