@@ -27,7 +27,7 @@ class RankCheckHook(Hook):
                 broadcast(ref, 0)
                 equal &= torch.equal(ref, p.detach())
             lines.append(f"{name} {'equal' if equal else 'DIFFERENT'}")
-        tables = torch.stack([model.trust_tables[n].float() for n in model.networks])
+        tables = torch.stack([model.selection(n).trust.float() for n in model.networks])
         ref = tables.clone()
         broadcast(ref, 0)
         lines.append(f"trust {'equal' if torch.equal(ref, tables) else 'DIFFERENT'}")

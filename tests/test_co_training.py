@@ -15,6 +15,7 @@ from mmpretrain.structures import DataSample
 import mmnoisy.all_modules  # noqa: F401
 from mmnoisy.datasets import MultiPassSampler
 from mmnoisy.engine.optimizers import CoTrainingOptimWrapperConstructor
+from mmnoisy.models.interfaces import Selection
 from mmnoisy.models.losses import uniform_prior_penalty
 from mmnoisy.registry import MODELS
 from tests.conftest import RANK_CHECK_HOOKS, ROOT, dist_train_ranks_agree, run_tool
@@ -54,6 +55,12 @@ def batch(b=8, views=3, seed=0):
     return dict(inputs=[list(v) for v in imgs], data_samples=samples)
 
 
+def set_trust(model, tables):
+    """Hand each network the GMM confidence ``tables[net]``, as GMMConfidenceHook does."""
+    for name, table in tables.items():
+        model.set_selection(name, Selection(trust=table))
+
+
 def params(model, name):
     return torch.cat([p.detach().flatten().clone() for p in getattr(model, name).parameters()])
 
@@ -61,8 +68,8 @@ def params(model, name):
 @pytest.mark.parametrize('kind', list(VARIANTS))
 def test_one_iteration_updates_both_networks(kind):
     model, wrappers = build(kind)
-    model.trust_tables = {n: torch.rand(8, generator=torch.Generator().manual_seed(1))
-                          for n in model.networks}
+    set_trust(model, {n: torch.rand(8, generator=torch.Generator().manual_seed(1))
+                      for n in model.networks})
     model.set_progress(epoch=2, iteration=5, progress=2.0, seed=0)
     before = {n: params(model, n) for n in model.networks}
     log = model.train_step(batch(), wrappers)
@@ -93,7 +100,7 @@ def test_each_network_trains_with_the_table_meant_for_it():
     """RoLR: net1's table says "all clean", net2's "all noisy". net1's target is then the
     given label; net2's is the networks' mean weak prediction."""
     model, wrappers = build('RoLR')
-    model.trust_tables = {'net1': torch.ones(8), 'net2': torch.zeros(8)}
+    set_trust(model, {'net1': torch.ones(8), 'net2': torch.zeros(8)})
     model.set_progress(2, 0, 2.0, 0)
     data = batch()
     x = model.data_preprocessor(copy.deepcopy(data), True)['inputs']
@@ -114,8 +121,8 @@ def test_each_network_trains_with_the_table_meant_for_it():
 
 def test_dividemix_splits_by_the_peer_table_and_ramps_lambda_u():
     model, wrappers = build('DivideMix', p_threshold=0.5, rampup_length=16)
-    model.trust_tables = {'net1': torch.tensor([0.9] * 6 + [0.1] * 2),
-                          'net2': torch.tensor([0.1] * 8)}
+    set_trust(model, {'net1': torch.tensor([0.9] * 6 + [0.1] * 2),
+                      'net2': torch.tensor([0.1] * 8)})
     model.set_progress(epoch=1, iteration=0, progress=5.0, seed=0)  # warm-up 1: ramp 4/16
     log = model.train_step(batch(), wrappers)
     assert log['net1.labelled'].item() == pytest.approx(0.75)
@@ -127,7 +134,7 @@ def test_dividemix_draws_are_fixed_by_seed_and_iteration():
     logs = []
     for _ in range(2):
         model, wrappers = build('DivideMix')
-        model.trust_tables = {n: torch.full((8, ), 0.7) for n in model.networks}
+        set_trust(model, {n: torch.full((8, ), 0.7) for n in model.networks})
         model.set_progress(3, 11, 3.0, seed=5)
         logs.append(model.train_step(batch(), wrappers))
     assert logs[0]['net1.loss'].item() == logs[1]['net1.loss'].item()
@@ -165,12 +172,13 @@ def test_coteaching_exchanges_small_loss_samples():
 
 def test_ccl_term_switches_and_dividemix_with_ccl_terms():
     model, wrappers = build('CCL', loss_weights=dict(acl=0, vm=0, pg=0))
-    model.trust_tables = {n: torch.full((8, ), 0.5) for n in model.networks}
+    tables = {n: torch.full((8, ), 0.5) for n in model.networks}
+    set_trust(model, tables)
     model.set_progress(2, 0, 2.0, 0)
     log = model.train_step(batch(), wrappers)
     assert log['net1.loss_acl'].item() > 0  # still logged ...
     model2, wrappers2 = build('CCL')
-    model2.trust_tables = model.trust_tables
+    set_trust(model2, tables)
     model2.set_progress(2, 0, 2.0, 0)
     log2 = model2.train_step(batch(), wrappers2)
     # ... but only counted when switched on: same networks and batch, the difference is CVL
@@ -178,7 +186,7 @@ def test_ccl_term_switches_and_dividemix_with_ccl_terms():
     assert (log2['net1.loss'] - log['net1.loss']).item() == pytest.approx(cvl.item(), rel=1e-4)
     dm, dmw = build('DivideMix', ccl=dict(cvl=True, cml=False))
     assert dm.num_views == 3
-    dm.trust_tables = model.trust_tables
+    set_trust(dm, tables)
     dm.set_progress(2, 0, 2.0, 0)
     assert 'net1.loss_ccl' in dm.train_step(batch(views=3), dmw)
     with pytest.raises(ValueError, match='needs 3 views'):

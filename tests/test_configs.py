@@ -138,15 +138,15 @@ def test_co_training_configs_are_consistent(path):
     assert model.warmup_epochs < cfg.train_cfg.max_epochs
     hooks = {h['type']: h for h in cfg.custom_hooks}
     assert 'CoTrainingHook' in hooks
-    if model.needs_trust and 'DynaCorSelectionHook' in hooks:
+    if model.consumes and 'DynaCorSelectionHook' in hooks:
         assert hooks['DynaCorSelectionHook']['begin_epoch'] in ('warmup', model.warmup_epochs)
         assert hooks['SampleRecordHook']['signals']['margin_sign'] is None
-    elif model.needs_trust and model.selection_hook == 'UniconSelectionHook':
+    elif model.consumes and model.selection_hook == 'UniconSelectionHook':
         for name in ('SampleRecordHook', 'UniconSelectionHook'):
             assert hooks[name]['begin_epoch'] in ('warmup', model.warmup_epochs)
         assert hooks['SampleRecordHook']['signals']['prob'] >= 1
         assert hooks['SampleRecordHook']['pipeline'] == 'test'
-    elif model.needs_trust:
+    elif model.consumes:
         for name in ('SampleRecordHook', 'GMMConfidenceHook'):
             assert hooks[name]['begin_epoch'] in ('warmup', model.warmup_epochs)
         assert hooks['SampleRecordHook']['signals']['loss'] >= \

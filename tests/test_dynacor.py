@@ -14,6 +14,7 @@ from mmnoisy.detection import (aum_detect, alignment_loss, avg_encoder_detect,
                                clustering_loss, confident_learning_detect, detection_metrics,
                                fit_dynacor, quantised_dynamics, small_loss_detect,
                                soft_assignment, target_distribution, validation_metric)
+from mmnoisy.models.interfaces import RecordsSamples, TakesSampleWeights
 from mmnoisy.selection import compute_signals
 from tests.conftest import ROOT, run_tool
 
@@ -374,8 +375,8 @@ def test_eq2_loss_weights():
     n = len(ds)
     hook = NoisyLabelDetectionHook(methods=['dynacor'])
 
-    class Model(torch.nn.Module):
-        sample_weights = None
+    class Model(torch.nn.Module, RecordsSamples, TakesSampleWeights):
+        pass
 
     class Record:
         history = dict(margin_sign=10)

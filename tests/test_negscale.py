@@ -24,6 +24,7 @@ from mmnoisy.registry import MODELS
 from mmnoisy.taxonomy import ClassTaxonomy, build_taxonomy
 from mmnoisy.taxonomy import trees
 from tests.conftest import RANK_CHECK_HOOKS, ROOT, dist_train, run_tool, write_cifar10
+from tests.test_co_training import set_trust
 
 init_default_scope('mmnoisy')
 
@@ -336,7 +337,7 @@ def test_plugin_attaches_to_every_learner(kind):
         model = MODELS.build(dict(cfg, network=NETWORK, warmup_epochs=0, aux_losses=aux,
                                   data_preprocessor=dict(num_classes=10, mean=[0.0] * 3,
                                                          std=[255.0] * 3)))
-        model.trust_tables = {n: torch.linspace(0, 1, 16) for n in model.networks}
+        set_trust(model, {n: torch.linspace(0, 1, 16) for n in model.networks})
         wrappers = CoTrainingOptimWrapperConstructor(
             dict(optimizer=dict(type='SGD', lr=0.1)))(model)
         model.set_progress(1, 5, 1.0, 0)

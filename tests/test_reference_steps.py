@@ -23,6 +23,7 @@ from mmpretrain.structures import DataSample
 
 import mmnoisy.all_modules  # noqa: F401
 from mmnoisy.engine.optimizers import CoTrainingOptimWrapperConstructor
+from mmnoisy.models.interfaces import Selection
 from mmnoisy.registry import MODELS
 
 init_default_scope('mmnoisy')
@@ -113,7 +114,8 @@ def draws(model, n):
 def test_dividemix_step_equals_the_papers_equations():
     model, wrappers = build('DivideMix', lambda_u=25, temperature=0.5, alpha=4.0)
     w = torch.tensor([0.9, 0.2, 0.7, 0.8, 0.6, 0.1, 0.3, 0.4])
-    model.trust_tables = {n: w.clone() for n in model.networks}
+    for n in model.networks:
+        model.set_selection(n, Selection(trust=w.clone()))
     model.set_progress(epoch=30, iteration=7, progress=30.0, seed=3)  # ramp at full
     codes = [0, 0, 0, 0, 0, 1, 1, 1]  # net1: labelled rows 0-4, unlabelled 5-7
     data = two_stream_batch(codes, views=2)
@@ -142,7 +144,7 @@ def test_unicon_step_equals_the_papers_equations():
     w = torch.tensor([0.9, 0.6, 0.7, 0.8, 1.0, 0.5, 0.3, 0.4])
     selected = torch.tensor([True] * 4 + [False] * 4)
     for n in model.networks:
-        model.trust_tables[n], model.selected_tables[n] = w.clone(), selected.clone()
+        model.set_selection(n, Selection(trust=w.clone(), labelled=selected.clone()))
     model.set_progress(epoch=40, iteration=11, progress=40.0, seed=5)
     codes = [0, 0, 0, 0, 1, 1, 1, 1]
     data = two_stream_batch(codes, views=4)

@@ -132,17 +132,19 @@ def test_co_divide_hands_each_network_its_peers_table():
     record.write('net1', np.arange(n), {'loss': low_first})
     record.write('net2', np.arange(n), {'loss': low_first[::-1].copy()})
     record.sync()
-    model = types.SimpleNamespace(sample_record=record, trust_tables={})
+    model = types.SimpleNamespace(sample_record=record)
     hook = GMMConfidenceHook(co_divide=True)
-    hook.before_train_epoch(_fake_runner(model, 0))
+    available = {'net1': 1, 'net2': 1}
+    out = hook.select(_fake_runner(model, 0), record, available)
     # net1's table comes from net2's losses, where the second half is small-loss
-    assert model.trust_tables['net1'][n // 2:].min() > 0.99
-    assert model.trust_tables['net1'][:n // 2].max() < 0.01
-    assert model.trust_tables['net2'][:n // 2].min() > 0.99
-    assert isinstance(model.trust_tables['net1'], torch.Tensor)
+    assert out['net1'].trust[n // 2:].min() > 0.99
+    assert out['net1'].trust[:n // 2].max() < 0.01
+    assert out['net2'].trust[:n // 2].min() > 0.99
+    assert isinstance(out['net1'].trust, torch.Tensor)
+    assert out['net1'].fields() == {'trust'}
     assert hook.history[-1]['net1']['from_net'] == 'net2'
-    GMMConfidenceHook(co_divide=False).before_train_epoch(_fake_runner(model, 0))
-    assert model.trust_tables['net1'][:n // 2].min() > 0.99
+    out = GMMConfidenceHook(co_divide=False).select(_fake_runner(model, 0), record, available)
+    assert out['net1'].trust[:n // 2].min() > 0.99
 
 
 def test_sample_info_travels_with_the_record():

@@ -11,7 +11,7 @@ import mmnoisy.all_modules  # noqa: F401
 from mmnoisy.datasets import CoTrainingBatchSampler, stream_batches
 from mmnoisy.datasets.samplers import split_stream_index, unicon_unlabelled_batch_size
 from tests.conftest import ROOT, RANK_CHECK_HOOKS, dist_train_ranks_agree, run_tool
-from tests.test_co_training import build, params
+from tests.test_co_training import build, params, set_trust
 
 init_default_scope('mmnoisy')
 
@@ -146,7 +146,7 @@ def two_stream_batch(codes, views=2):
 def test_dividemix_trains_each_network_on_its_own_streams():
     model, wrappers = build('DivideMix', warmup_epochs=1)
     # the tables would call every row labelled; the streams say which rows are
-    model.trust_tables = {n: torch.full((8, ), 0.9) for n in model.networks}
+    set_trust(model, {n: torch.full((8, ), 0.9) for n in model.networks})
     model.set_progress(1, 5, 1.0, seed=0)
     log = model.train_step(two_stream_batch([0, 0, 0, 1, 1, 2, 3, 3]), wrappers)
     assert log['net1.labelled'].item() == pytest.approx(3 / 5)
@@ -228,7 +228,7 @@ def test_published_rolr_configs_use_the_authors_loaders():
 
 def test_rolr_trains_each_network_on_its_rows():
     model, wrappers = build('RoLR', warmup_epochs=1)
-    model.trust_tables = {n: torch.full((8, ), 0.5) for n in model.networks}
+    set_trust(model, {n: torch.full((8, ), 0.5) for n in model.networks})
     model.set_progress(1, 3, 1.0, seed=0)
     assert [m.sum() for m in model.labelled_sets(1)] == [8, 8]
     assert model.labelled_sets(0) is None

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from mmengine.registry import init_default_scope
 
 import mmnoisy.all_modules  # noqa: F401
+from mmnoisy.models.interfaces import Selection
 from mmnoisy.datasets.transforms import (CIFAR10_POLICY, autoaugment_op,
                                          cifar10_autoaugment_policies)
 from mmnoisy.models.losses import mixmatch_losses, simclr_loss
@@ -148,8 +149,8 @@ def build(**kwargs):
 def _select(model, selected, weights=None):
     selected = torch.as_tensor(selected)
     for n in model.networks:
-        model.selected_tables[n] = selected
-        model.trust_tables[n] = torch.ones(len(selected)) if weights is None else weights
+        model.set_selection(n, Selection(
+            trust=torch.ones(len(selected)) if weights is None else weights, labelled=selected))
 
 
 @pytest.mark.parametrize('hmw', [None, dict(alpha=1.0, beta=1.0)])
@@ -225,17 +226,7 @@ def test_bad_unicon_configs():
 
 
 # ------------------------------------------------------------------------ runs via the tools
-@pytest.mark.slow
-def test_start_up_needs_the_unicon_selection(tmp_path):
-    cfg = tmp_path / 'bad.py'
-    cfg.write_text(f"_base_ = ['{ROOT}/{DEMO}']\n"
-                   "custom_hooks = [dict(type='CoTrainingHook'),\n"
-                   "  dict(type='SampleRecordHook', pipeline='test', begin_epoch='warmup',\n"
-                   "       signals=dict(loss=1)),\n"
-                   "  dict(type='GMMConfidenceHook', begin_epoch='warmup')]\n")
-    proc = run_tool('tools/train.py', str(cfg), '--work-dir', str(tmp_path / 'w'), check=False)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and 'add SampleRecordHook and UniconSelectionHook' in log
+# the start-up check of the selection hook: tests/test_start_up.py (in-process)
 
 
 @pytest.mark.slow
@@ -282,8 +273,8 @@ def test_uniform_selection_of_the_hook_on_a_run(tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     model = runner.model
-    selected = model.selected_tables['net1'].numpy()
-    assert torch.equal(model.selected_tables['net1'], model.selected_tables['net2'])
+    selected = model.selection('net1').labelled.numpy()
+    assert torch.equal(model.selection('net1').labelled, model.selection('net2').labelled)
     labels, _, _ = training_label_info(runner.train_dataloader.dataset)
     counts = np.bincount(labels[selected], minlength=10)
     sizes = np.bincount(labels, minlength=10)

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import mmnoisy.all_modules  # noqa: F401  (registers everything)
+from mmnoisy.models.interfaces import Selection
 from mmnoisy.models.losses import scan_loss
 from mmnoisy.registry import HOOKS, MODELS
 from mmnoisy.selection.vrlv import balance_weights, lr_change_epoch, vrlv_partition
@@ -125,16 +126,13 @@ class FakeFetch:
 def _tables(model, selected, pairs=None, class_weights=None, scan=None):
     n = len(selected)
     for name in model.networks:
-        model.selected_tables[name] = torch.as_tensor(selected)
-        model.trust_tables[name] = torch.full((n, ), 0.8)
         partner = torch.full((n, ), -1, dtype=torch.long)
         plabel = torch.zeros(n, dtype=torch.long)
         for pool, (anchor, label) in (pairs or {}).items():
             partner[pool], plabel[pool] = anchor, label
-        model.pair_tables[name], model.pair_label_tables[name] = partner, plabel
-        model.class_weight_tables[name] = class_weights
-        if scan is not None:
-            model.scan_tables[name] = scan
+        model.set_selection(name, Selection(
+            trust=torch.full((n, ), 0.8), labelled=torch.as_tensor(selected), pairs=partner,
+            pair_labels=plabel, class_weights=class_weights, scan=scan))
     model.fetch_samples = FakeFetch()
 
 
@@ -144,7 +142,6 @@ def test_one_iteration_with_pairs_class_weights_and_scan_updates_both_networks()
     scan[0, 1], scan[3, 0] = 5, 7                     # rows 0 and 3 have a same-class neighbour
     _tables(model, [True, False] * 4, pairs={1: (0, 2), 3: (2, 3), 4: (6, 1)},
             class_weights=torch.tensor([1.0, 2.0, 0.5, 1.0]), scan=scan)
-    model.scan_active = True
     model.set_progress(epoch=2, iteration=5, progress=2.0, seed=0)
     before = {n: params(model, n) for n in model.networks}
     log = model.train_step(batch(views=2), wrappers)

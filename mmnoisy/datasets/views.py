@@ -1,7 +1,7 @@
 """Views of a training set through another pipeline, for passes over the data outside the
 training loop (the per-sample record's pass, VRLVMix's feature pass, neighbour mining)."""
 import torch
-from mmengine.dataset import Compose
+from mmengine.dataset import Compose, pseudo_collate
 
 from mmnoisy.datasets.noisy_dataset import find_noisy_dataset
 
@@ -37,3 +37,17 @@ def train_transforms(dataset, weak_only=False):
 
 
 __all__ = ['PipelineView', 'train_transforms']
+
+
+class SampleFetcher:
+    """Preprocessed inputs of training samples by index, through the training pipeline's
+    first (weak) view: the anchors of VRLVMix's mixup pairs and SCAN's neighbours, which are
+    not in the batch. Runs in the main process (a few dozen samples per iteration)."""
+
+    def __init__(self, dataset, preprocessor):
+        self.view = PipelineView(dataset, train_transforms(dataset, weak_only=True))
+        self.preprocessor = preprocessor
+
+    def __call__(self, indices):
+        data = pseudo_collate([self.view[int(i)] for i in indices])
+        return self.preprocessor(data, False)['inputs']

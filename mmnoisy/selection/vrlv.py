@@ -14,7 +14,9 @@ Pure functions on the per-sample record (losses and predictions of past epochs):
   noisy share) -- our choice, the paper gives no values;
 * :func:`lr_change_epoch`: the epoch t* at which the learning rate changed, seen at t* + tau;
 * :func:`prediction_changed`: beta of Eq. 5, argmax at one epoch != argmax at another;
-* :func:`clean_set`: D_c of Eq. 6 for both cases.
+* :func:`clean_set`: D_c of Eq. 6 for both cases;
+* :func:`vrlv_partition`: one epoch of Algorithm 1 for both networks, and :func:`vrlv_tables`:
+  from it (or from the GMM split alone) the tables each network trains with.
 
 Every step is a handful of vectorised array operations: one sort per epoch of history, and
 selections by partition, not by sorting.
@@ -305,3 +307,90 @@ def vrlv_partition(labels, gmm_labelled, var, beta, losses, features, num_classe
             extra, (pairs, pair_labels) = cand & ~clean, empty
         out[net] = dict(labelled=clean | extra, pairs=pairs, pair_labels=pair_labels)
     return out
+
+
+def gmm_balanced(labels, trust, p_threshold, losses, features, num_classes, balancing=True,
+                 k_enn=3, k_mix=5):
+    """Table IV's "w/o VRLV" for each network: D_c = its peer's GMM split (``trust[net]``
+    > ``p_threshold``), short classes filled with mixup pairs from the unlabelled rest (no
+    supplementary set to clean). Returns {net: dict(labelled, pairs, pair_labels)}."""
+    out = {}
+    for net, w in trust.items():
+        clean = w > p_threshold
+        quota = class_quota(len(labels), float(clean.mean()), num_classes)
+        if balancing:
+            extra, pairs, plabels = balance(labels, clean, np.zeros_like(clean), features,
+                                            losses, quota, num_classes, ~clean, k_enn, k_mix)
+        else:
+            extra, pairs, plabels = clean, np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
+        out[net] = dict(labelled=clean | extra, pairs=pairs, pair_labels=plabels)
+    return out
+
+
+def pair_table(pairs, pair_labels, num_samples):
+    """One mixup pair per pool sample, the first (nearest) of its pairs: (anchor of each
+    sample, -1 where it is no pool side; (N,) int64, the anchor's class; (N,) int64)."""
+    partner = np.full(num_samples, -1, np.int64)
+    plabel = np.zeros(num_samples, np.int64)
+    if len(pairs):
+        pool, first = np.unique(pairs[:, 1], return_index=True)
+        partner[pool] = pairs[first, 0]
+        plabel[pool] = pair_labels[first]
+    return partner, plabel
+
+
+def scan_table(pred, neighbours):
+    """SCAN's neighbours of every sample that share its predicted class (ScanMix), -1
+    elsewhere: (N, k) int32."""
+    pred = np.asarray(pred).astype(np.int64)
+    return np.where(pred[neighbours] == pred[:, None], neighbours, -1).astype(np.int32)
+
+
+def vrlv_tables(labels, clean_prob, p_threshold, num_classes, *, mode='vrlv', var=None,
+                beta=None, lr_changed=False, losses=None, features=None, balancing=True,
+                class_balance=True, gamma_1=None, gamma_2=None, k_enn=3, k_mix=5):
+    """Everything the two networks of VRLVMix train with for one epoch.
+
+    Args:
+        labels: (N,) given labels.
+        clean_prob: {'net1': A's GMM clean probability, 'net2': B's}; each network's label
+            refinement uses its peer's (co-divide), and G_l is A's > ``p_threshold``.
+        mode: 'vrlv' (:func:`vrlv_partition` on ``var``, ``beta``, ``lr_changed``),
+            'gmm_balanced' (Table IV's "w/o VRLV", :func:`gmm_balanced`) or 'co_divide'
+            (DivideMix's split, while the record is too short for the variance).
+        losses, features: network A's latest losses and the balancing features.
+        balancing, class_balance, gamma_1, gamma_2, k_enn, k_mix: as the learner / hook.
+
+    Returns dict: ``ratio`` (r = |G_l| / N), ``partition`` (:func:`vrlv_partition`'s output in
+    mode 'vrlv', else None) and per network a dict of ``trust`` (float32), ``labelled``
+    (bool, D_x), ``pairs`` / ``pair_labels`` (:func:`pair_table`) and ``class_weights``
+    (Eq. 10, or None).
+    """
+    if mode not in ('vrlv', 'gmm_balanced', 'co_divide'):
+        raise ValueError(f"mode must be 'vrlv', 'gmm_balanced' or 'co_divide', got {mode!r}")
+    labels = np.asarray(labels)
+    nets = ('net1', 'net2')
+    trust = {net: np.asarray(clean_prob[nets[1 - i]], np.float32) for i, net in enumerate(nets)}
+    g_l = np.asarray(clean_prob['net1']) > p_threshold
+    empty = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
+    partition = None
+    if mode == 'co_divide':
+        out = {net: dict(labelled=trust[net] > p_threshold, pairs=empty[0],
+                         pair_labels=empty[1]) for net in nets}
+    elif mode == 'vrlv':
+        partition = vrlv_partition(labels, g_l, var, beta, losses, features, num_classes,
+                                   lr_changed, gamma_1, gamma_2, balancing, k_enn, k_mix)
+        out = {net: partition[net] for net in nets}
+    else:
+        out = gmm_balanced(labels, trust, p_threshold, losses, features, num_classes,
+                           balancing, k_enn, k_mix)
+    tables = dict(ratio=float(g_l.mean()), partition=partition)
+    for net in nets:
+        o = out[net]
+        labelled = np.asarray(o['labelled'], bool)
+        partner, plabel = pair_table(o['pairs'], o['pair_labels'], len(labels))
+        weights = balance_weights(labels, o['labelled'], o['pair_labels'], num_classes) \
+            if class_balance and mode != 'co_divide' else None
+        tables[net] = dict(trust=trust[net], labelled=labelled, pairs=partner,
+                           pair_labels=plabel, class_weights=weights)
+    return tables

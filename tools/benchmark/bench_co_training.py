@@ -205,6 +205,7 @@ def iteration(args):
 
     import mmnoisy.all_modules  # noqa: F401
     from mmnoisy.engine.optimizers import CoTrainingOptimWrapperConstructor
+    from mmnoisy.models.interfaces import Selection
     from mmnoisy.registry import MODELS
     init_default_scope('mmnoisy')
     torch.set_num_threads(args.threads)
@@ -238,7 +239,8 @@ def iteration(args):
         torch.manual_seed(0)  # the same two networks for every learner
         model = MODELS.build(dict(cfg, network=network, warmup_epochs=0, data_preprocessor=dict(
             num_classes=10, mean=[125.3, 123.0, 113.9], std=[63.0, 62.1, 66.7])))
-        model.trust_tables = {n: torch.rand(b) for n in model.networks}
+        for n in model.networks:
+            model.set_selection(n, Selection(trust=torch.rand(b)))
         model.train()
         models[name] = model
         wrappers[name] = CoTrainingOptimWrapperConstructor(

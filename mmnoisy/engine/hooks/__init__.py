@@ -9,11 +9,12 @@ from .resume_val_hook import ResumeValHook
 from .run_summary_hook import RunSummaryHook, read_results
 from .sample_record_hook import SampleRecordHook
 from .unicon_selection_hook import UniconSelectionHook
-from .vrlv_selection_hook import SampleFetcher, VRLVSelectionHook
+from .selection_hook import SelectionHook
+from .vrlv_selection_hook import VRLVSelectionHook
 
 __all__ = [
     'CoTrainingHook', 'DynaCorSelectionHook', 'ExactResumeHook', 'GMMConfidenceHook',
     'NoisyLabelDetectionHook', 'HMWHook',
     'NoisyLabelHook', 'ResumeValHook', 'RunSummaryHook', 'read_results', 'SampleRecordHook',
-    'UniconSelectionHook', 'VRLVSelectionHook', 'SampleFetcher', 'check_num_classes'
+    'SelectionHook', 'UniconSelectionHook', 'VRLVSelectionHook', 'check_num_classes'
 ]

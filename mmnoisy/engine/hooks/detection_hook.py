@@ -24,6 +24,7 @@ from mmengine.hooks import Hook
 from mmnoisy.detection.detectors import DETECTORS, check_methods, required_signals, run_detectors
 from mmnoisy.detection.files import DetectionInputs, format_metrics, write_results
 from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.models.interfaces import RecordsSamples, TakesSampleWeights
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
 
@@ -77,7 +78,10 @@ class NoisyLabelDetectionHook(Hook):
         if loop is None:
             return
         model = unwrap(runner.model)
-        record = getattr(model, 'sample_record', None)
+        if not isinstance(model, RecordsSamples):
+            raise TypeError(f'noisy-label detection reads the per-sample record, which '
+                            f'{type(model).__name__} cannot keep')
+        record = model.sample_record
         need = required_signals(self.methods)
         missing = [s for s in need if record is None or s not in record.history]
         if missing:
@@ -110,7 +114,7 @@ class NoisyLabelDetectionHook(Hook):
         if 'iam' in self.methods:
             self.iam = IAMAccumulator(n, runner.max_epochs, self.iam_cfg['anneal'])
         if is_copy is not None and self.copy_loss == 'eq2':
-            if not hasattr(model, 'sample_weights'):
+            if not isinstance(model, TakesSampleWeights):
                 raise TypeError("copy_loss='eq2' weights the loss of a NoisyClassifier; use "
                                 f"copy_loss='concat' with {type(model).__name__}")
             n_orig, n_copy = int((~is_copy).sum()), int(is_copy.sum())

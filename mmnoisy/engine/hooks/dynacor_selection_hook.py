@@ -1,7 +1,7 @@
 """``DynaCorSelectionHook``: DDyna-S, DivideMix's GMM split replaced by DynaCor's detection."""
 from mmnoisy.detection import fit_dynacor
 from mmnoisy.engine.hooks.gmm_confidence_hook import GMMConfidenceHook
-from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.engine.utils import unwrap
 from mmnoisy.registry import HOOKS
 
 
@@ -28,7 +28,7 @@ class DynaCorSelectionHook(GMMConfidenceHook):
 
     def before_run(self, runner):
         super().before_run(runner)
-        if built_loop(runner, 'train') is None:
+        if self.request is None:
             return
         record = unwrap(runner.model).sample_record
         if record.info.is_copy is None:

@@ -13,6 +13,7 @@ import torch
 from mmengine.hooks import Hook
 
 from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.models.interfaces import TakesSampleWeights
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
 
@@ -66,14 +67,13 @@ class HMWHook(Hook):
         if built_loop(runner, 'train') is None:
             return
         model = unwrap(runner.model)
-        if not hasattr(model, 'sample_weights'):
+        if not isinstance(model, TakesSampleWeights):
             raise TypeError(f'HMWHook weights the loss of a NoisyClassifier, not '
                             f'{type(model).__name__}')
-        if self.hyperspherical and (not hasattr(model, 'class_weights') or
-                                    model.class_weights() is None):
+        if self.hyperspherical and model.class_weights() is None:
             raise ValueError('HMW in hyperspherical mode needs a head with class weights (a '
                              'linear classifier, Eq. 10); use HMWHook(hyperspherical=False)')
-        record = getattr(model, 'sample_record', None)
+        record = model.sample_record
         missing = [s for s in self.signals if record is None or s not in record.history]
         if missing:
             raise ValueError(f'HMWHook needs the per-sample record of {list(self.signals)}: add '

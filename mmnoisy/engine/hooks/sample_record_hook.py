@@ -21,6 +21,7 @@ from mmengine.hooks import Hook
 from mmnoisy.datasets.corrupted_copy import sample_info
 from mmnoisy.datasets.views import PipelineView, train_transforms
 from mmnoisy.engine.sample_record import SampleRecord
+from mmnoisy.models.interfaces import RecordsSamples
 from mmnoisy.engine.utils import (built_loop, check_begin_epoch, resolve_begin_epoch,
                                   unwrap)
 from mmnoisy.registry import HOOKS
@@ -77,21 +78,20 @@ class SampleRecordHook(Hook):
             return  # testing: nothing to record
         self.begin_epoch = resolve_begin_epoch(self.begin_epoch, runner)
         model = unwrap(runner.model)
-        if not hasattr(model, 'record_outputs'):
+        if not isinstance(model, RecordsSamples):
             raise TypeError(f'{type(model).__name__} cannot be recorded: it needs '
-                            'record_outputs() and record_nets (see NoisyClassifier)')
-        if self.mode == 'online' and not getattr(model, 'records_online', False):
+                            'record_outputs() and record_nets (mmnoisy.models.interfaces.'
+                            'RecordsSamples, e.g. NoisyClassifier)')
+        if self.mode == 'online' and not model.records_online:
             raise ValueError(f"SampleRecordHook(mode='online'): {type(model).__name__} does not "
                              "record during its training step; use mode='pass'")
-        if getattr(model, 'sample_record', None) is not None:
+        if model.sample_record is not None:
             raise ValueError('only one SampleRecordHook per run: list every signal the methods '
                              'need in one hook, so that one pass serves them all')
         dataset = loop.dataloader.dataset
-        head = getattr(model, 'head', None)
         self.record = SampleRecord(len(dataset), self.signals, nets=model.record_nets,
                                    max_epochs=runner.max_epochs,
-                                   num_classes=getattr(head, 'num_classes',
-                                                       getattr(model, 'num_classes', None)),
+                                   num_classes=model.num_classes,
                                    topk=self.topk, info=sample_info(dataset))
         model.sample_record = self.record
         model.record_online = self.mode == 'online'

@@ -4,24 +4,24 @@ At the start of each epoch from ``begin_epoch`` it reads the softmax outputs of 
 that ``SampleRecordHook(pipeline='test', signals=dict(prob=1))`` has just recorded, averages
 them, and runs :func:`mmnoisy.selection.unicon.unicon_select`: the Jensen-Shannon divergence
 to the given label, the filter rate, the per-class selection and the label weights. The
-learner (``UNICON``) reads ``model.selected_tables[net]`` (labelled or not) and
-``model.trust_tables[net]`` (weight of the given label) by ``sample_idx``; both networks get
+learner (``UNICON``) receives a :class:`~mmnoisy.models.interfaces.Selection` per network:
+``labelled`` (the selected set) and ``trust`` (weight of the given label); both networks get
 the same selection (the authors recompute it between the two networks' epochs, see the
 README). Logging, the per-epoch history, the checkpoint entry and ``selection_quality.json``
-are :class:`GMMConfidenceHook`'s; the quality's AUROC ranks by 1 - JSD.
+are :class:`SelectionHook`'s; the quality's AUROC ranks by 1 - JSD.
 """
 import numpy as np
 import torch
 
-from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.models.interfaces import Selection
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection import selection_quality
 from mmnoisy.selection.unicon import unicon_select
-from .gmm_confidence_hook import GMMConfidenceHook
+from .selection_hook import SelectionHook
 
 
 @HOOKS.register_module()
-class UniconSelectionHook(GMMConfidenceHook):
+class UniconSelectionHook(SelectionHook):
     """Args:
         d_u (float): above this mean divergence the threshold moves towards the smallest
             one (0.7).
@@ -33,10 +33,10 @@ class UniconSelectionHook(GMMConfidenceHook):
             ``warmup_epochs``.
     """
     method_name = 'UNICON JSD'
+    provides = frozenset({'trust', 'labelled'})
 
     def __init__(self, d_u=0.7, tau=5.0, log_base=2, weight_cut=0.5, begin_epoch=0):
-        super().__init__(signal='prob', average_last=1, co_divide=False,
-                         begin_epoch=begin_epoch)
+        super().__init__(signal='prob', begin_epoch=begin_epoch)
         if not 0 <= d_u <= 1:
             raise ValueError(f'd_u must be in [0, 1], got {d_u}')
         if tau <= 0:
@@ -49,28 +49,25 @@ class UniconSelectionHook(GMMConfidenceHook):
 
     def before_run(self, runner):
         super().before_run(runner)
-        if built_loop(runner, 'train') is None:
+        if self.request is None:
             return
-        model = unwrap(runner.model)
-        if not hasattr(model, 'selected_tables') or len(model.sample_record.nets) != 2:
+        if len(self.request.networks) != 2:
             raise TypeError('UniconSelectionHook selects for the two networks of UNICON, not '
-                            f'for {type(model).__name__}')
-        if self.labels is None:  # read by GMMConfidenceHook.before_run
+                            f'for {self.request.learner}')
+        if self.labels is None:  # read by SelectionHook.before_run
             raise ValueError('UniconSelectionHook needs the given labels of the training set')
 
-    def select(self, runner, model, record, available):
+    def select(self, runner, record, available):
         nets = record.nets
         probs = sum(record.latest(n, self.signal).astype(np.float32) for n in nets) / len(nets)
-        out = unicon_select(probs, self.labels, model.num_classes, self.d_u, self.tau,
+        out = unicon_select(probs, self.labels, self.request.num_classes, self.d_u, self.tau,
                             self.log_base, self.weight_cut)
         selected = torch.from_numpy(out['selected'])
         weights = torch.from_numpy(out['weights'].astype(np.float32))
-        for net in nets:
-            model.selected_tables[net] = selected
-            model.trust_tables[net] = weights
         quality = selection_quality(1 - out['jsd'], self.is_noisy, trusted=out['selected'])
         info = dict(ratio=out['ratio'], cut=out['cut'], mean_jsd=float(out['jsd'].mean()))
         source = '+'.join(nets)
         self._log(runner, 'both', source, dict(quality, **info))
         self.add_history(runner, {'epoch': runner.epoch + 1, **{
             net: dict(from_net=source, **quality, **info) for net in nets}})
+        return {net: Selection(trust=weights, labelled=selected) for net in nets}

@@ -15,13 +15,15 @@ predictions over the last tau + 1 epochs and a feature vector per sample, and ru
   k-NN mixup pairs from the peer's unlabelled set for short ones (feature space: B's pooled
   features of this epoch's pass, or the SimCLR encoder's features from a file).
 
-The learner (``VRLVMix``) reads ``selected_tables`` (D_x), ``trust_tables`` (the peer's GMM
-clean probability for label refinement, as DivideMix), ``pair_tables`` /
-``pair_label_tables`` (the mixup pairs, keyed by the pool sample), ``class_weight_tables``
-(Eq. 10) and, when SCAN is on, ``scan_tables`` (each sample's neighbours that share its
-predicted class, -1 elsewhere) and ``scan_active`` (estimated noise rate 1 - r above the
-learner's ``scan['noise_rate']``). Until tau + 1 epochs of B's losses are recorded the
-selection is DivideMix's co-divide (logged as such).
+The tables themselves are built by :func:`mmnoisy.selection.vrlv.vrlv_tables`; the learner
+(``VRLVMix``) receives one :class:`~mmnoisy.models.interfaces.Selection` per network:
+``labelled`` (D_x), ``trust`` (the peer's GMM clean probability for label refinement, as
+DivideMix), ``pairs`` / ``pair_labels`` (the mixup pairs, keyed by the pool sample),
+``class_weights`` (Eq. 10) and, while SCAN is on (estimated noise rate 1 - r above the
+learner's ``scan['noise_rate']``), ``scan`` (each sample's neighbours that share its predicted
+class, -1 elsewhere). Until tau + 1 epochs of B's losses are recorded the selection is
+DivideMix's co-divide (logged as such). The learner's options (``p_threshold``, ``vrlv``,
+``balancing``, ``class_balance``, ``scan``) are read once from its ``selection_request()``.
 
 Logged every epoch: the sizes of V_l, V_h, V_c, D_c and D_x (with the pairs) and, when the
 clean labels are known, their precision, the AUROC of the GMM probability and of the
@@ -31,32 +33,16 @@ import os.path as osp
 
 import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
 
 from mmnoisy.engine.utils import built_loop, unwrap
+from mmnoisy.models.interfaces import Selection
 from mmnoisy.registry import HOOKS
 from mmnoisy.selection import selection_quality
-from mmnoisy.selection.vrlv import (balance, balance_weights, class_quota,
-                                    loss_change_rank_rows, loss_change_ranks, lr_change_epoch,
-                                    prediction_changed, rank_variance, vrlv_partition)
+from mmnoisy.selection.vrlv import (loss_change_rank_rows, loss_change_ranks, lr_change_epoch,
+                                    prediction_changed, rank_variance, scan_table, vrlv_tables)
 from .gmm_confidence_hook import GMMConfidenceHook
-from mmnoisy.datasets.views import PipelineView, train_transforms
 
 LRS_KEY = 'vrlv_learning_rates'
-
-
-class SampleFetcher:
-    """Preprocessed inputs of training samples by index, through the training pipeline's
-    first (weak) view: the anchors of VRLVMix's mixup pairs and SCAN's neighbours, which are
-    not in the batch. Runs in the main process (a few dozen samples per iteration)."""
-
-    def __init__(self, dataset, preprocessor):
-        self.view = PipelineView(dataset, train_transforms(dataset, weak_only=True))
-        self.preprocessor = preprocessor
-
-    def __call__(self, indices):
-        data = pseudo_collate([self.view[int(i)] for i in indices])
-        return self.preprocessor(data, False)['inputs']
 
 
 @HOOKS.register_module()
@@ -81,6 +67,7 @@ class VRLVSelectionHook(GMMConfidenceHook):
         max_iter, tol, reg_covar, random_state: of the GaussianMixture.
     """
     method_name = 'VRLV'
+    provides = frozenset({'trust', 'labelled', 'pairs', 'pair_labels', 'class_weights', 'scan'})
 
     def __init__(self, tau=10, gamma_1=None, gamma_2=None, lr_change_factor=2.0,
                  features='record', k_enn=3, k_mix=5, begin_epoch=0, average_last=1,
@@ -110,14 +97,15 @@ class VRLVSelectionHook(GMMConfidenceHook):
         loop = built_loop(runner, 'train')
         if loop is None:
             return
-        model = unwrap(runner.model)
-        if not hasattr(model, 'pair_tables'):
-            raise TypeError(f'VRLVSelectionHook selects for VRLVMix, not {type(model).__name__}')
-        record = model.sample_record
+        request = self.request
+        if len(request.networks) != 2:
+            raise TypeError(f'VRLVSelectionHook selects for VRLVMix, not {request.learner}')
+        opts = request.options
+        record = unwrap(runner.model).sample_record
         n = len(loop.dataloader.dataset)
-        need = {'loss': self.tau + 1 if model.vrlv else 1, 'pred': self.tau + 1 if model.vrlv
-                else 1}
-        if model.balancing and self.features == 'record':
+        need = {'loss': self.tau + 1 if opts['vrlv'] else 1,
+                'pred': self.tau + 1 if opts['vrlv'] else 1}
+        if opts['balancing'] and self.features == 'record':
             need['feature'] = 1
         for name, epochs in need.items():
             if record.history.get(name, 0) < epochs:
@@ -126,15 +114,14 @@ class VRLVSelectionHook(GMMConfidenceHook):
                     f'the per-sample record, which keeps '
                     f'{record.history.get(name, 0)}: SampleRecordHook(signals=dict(loss='
                     f"{self.tau + 1}, pred={self.tau + 1}, feature=1), pipeline='test')")
-        if model.balancing and self.features != 'record':
+        if opts['balancing'] and self.features != 'record':
             self.feature_table = _load_table(self.features, n, 'features', ndim=2)
-        scan = getattr(model, 'scan', None)
+        scan = opts['scan']
         if scan is not None:
             self.neighbours = _load_table(scan['neighbours'], n, 'SCAN neighbours', ndim=2)
             if self.neighbours.min() < 0 or self.neighbours.max() >= n:
                 raise ValueError(f"SCAN neighbour file {scan['neighbours']} has indices outside "
                                  f'[0, {n})')
-        model.fetch_samples = SampleFetcher(loop.dataloader.dataset, model.data_preprocessor)
 
     # ----------------------------------------------------------------------- every epoch
     def before_train_epoch(self, runner):
@@ -142,88 +129,75 @@ class VRLVSelectionHook(GMMConfidenceHook):
             runner.optim_wrapper['net1'].optimizer.param_groups[0]['lr'])
         super().before_train_epoch(runner)
 
-    def select(self, runner, model, record, available):
+    def select(self, runner, record, available):
         nets = record.nets
+        req, opts = self.request, self.request.options
         splits = {net: self.clean_probability(runner, record, net, available[net])[0]
                   for net in nets}
-        p = model.p_threshold
-        trust = {net: np.asarray(splits[model.peer_of(net)], np.float32) for net in nets}
-        g_l = splits['net1'] > p    # network A's GMM split; r = its share
-        labels = self.labels
-        c = model.num_classes
         entry = {'epoch': runner.epoch + 1}  # 1-based, as the log's 'selection epoch N'
         held = len(record.recorded_epochs('net2', 'loss'))
         lr_t = lr_change_epoch(self.lrs, runner.epoch, self.tau, self.lr_change_factor)
         pred_epochs = record.recorded_epochs('net2', 'pred')
-        ready = not model.vrlv or (held >= self.tau + 1 and len(pred_epochs) >= 2)
+        ready = not opts['vrlv'] or (held >= self.tau + 1 and len(pred_epochs) >= 2)
         if lr_t is not None and lr_t not in pred_epochs:
             lr_t = None   # the predictions at t* were not recorded (recording began later)
-        empty = np.zeros(0, np.int64)
-        info, out = {}, {}
+        args = dict(balancing=opts['balancing'], class_balance=opts['class_balance'],
+                    gamma_1=self.gamma_1, gamma_2=self.gamma_2, k_enn=self.k_enn,
+                    k_mix=self.k_mix)
+        info = {}
+        var = None
         if not ready:
             mode = f'GMM co-divide (VRLV waits for {self.tau + 1} epochs of losses, has {held})'
-            for net in nets:
-                out[net] = dict(labelled=trust[net] > p, pairs=np.zeros((0, 2), np.int64),
-                                pair_labels=empty)
-            class_weights = {net: None for net in nets}
+            tables = vrlv_tables(self.labels, splits, req.p_threshold, req.num_classes,
+                                 mode='co_divide', **args)
         else:
             losses_a = record.latest('net1', 'loss')
             features = None
-            if model.balancing:
+            if opts['balancing']:
                 features = self.feature_table if self.feature_table is not None else \
                     record.latest('net2', 'feature').astype(np.float32)
-            if model.vrlv:
+            if opts['vrlv']:
                 var = self.variance(record)
                 preds = record.get('net2', 'pred', 2)
                 pred_prev = record.get_epoch('net2', 'pred', lr_t) if lr_t is not None \
                     else preds[0]
-                beta = prediction_changed(pred_prev, preds[1])
-                part = vrlv_partition(labels, g_l, var, beta, losses_a, features,
-                                      c, lr_t is not None, self.gamma_1, self.gamma_2,
-                                      model.balancing, self.k_enn, self.k_mix)
+                tables = vrlv_tables(self.labels, splits, req.p_threshold, req.num_classes,
+                                     mode='vrlv', var=var,
+                                     beta=prediction_changed(pred_prev, preds[1]),
+                                     lr_changed=lr_t is not None, losses=losses_a,
+                                     features=features, **args)
                 mode = 'lr changed at epoch %d' % (lr_t + 1) if lr_t is not None else \
                     'lr constant'
-                info = self._set_info(part, var)
-                out = {net: part[net] for net in nets}
+                info = self._set_info(tables['partition'], var)
             else:
                 mode = 'w/o VRLV: GMM co-divide, balanced'
-                out = self._gmm_balanced(labels, trust, p, losses_a, features, c,
-                                         model.balancing)
-            class_weights = {net: balance_weights(labels, out[net]['labelled'],
-                                                  out[net]['pair_labels'], c)
-                             for net in nets} if model.class_balance else \
-                {net: None for net in nets}
-        n = len(labels)
-        ratio = float(g_l.mean())
-        model.scan_active = model.scan is not None and 1 - ratio > model.scan['noise_rate']
+                tables = vrlv_tables(self.labels, splits, req.p_threshold, req.num_classes,
+                                     mode='gmm_balanced', losses=losses_a, features=features,
+                                     **args)
+        ratio = tables['ratio']
+        scan_on = opts['scan'] is not None and 1 - ratio > opts['scan']['noise_rate']
+        out = {}
         for net in nets:
-            o = out[net]
-            model.trust_tables[net] = torch.from_numpy(trust[net])
-            model.selected_tables[net] = torch.from_numpy(np.asarray(o['labelled'], bool))
-            partner = np.full(n, -1, np.int64)
-            plabel = np.zeros(n, np.int64)
-            if len(o['pairs']):
-                # one pair per pool sample: the first (nearest) one
-                pool, first = np.unique(o['pairs'][:, 1], return_index=True)
-                partner[pool] = o['pairs'][first, 0]
-                plabel[pool] = o['pair_labels'][first]
-            model.pair_tables[net] = torch.from_numpy(partner)
-            model.pair_label_tables[net] = torch.from_numpy(plabel)
-            cw = class_weights[net]
-            model.class_weight_tables[net] = None if cw is None else torch.from_numpy(cw)
-            if model.scan_active:
-                model.scan_tables[net] = torch.from_numpy(self._scan_table(record, net))
-            quality = selection_quality(trust[net], self.is_noisy, trusted=o['labelled'])
-            sizes = dict(D_x=int(np.sum(o['labelled'])), pairs=int((partner >= 0).sum()))
-            entry[net] = dict(from_net=model.peer_of(net), mode=mode, **quality, **sizes,
-                              **info)
-            self._log(runner, net, model.peer_of(net), dict(quality, **sizes, **{
+            t = tables[net]
+            cw = t['class_weights']
+            out[net] = Selection(
+                trust=torch.from_numpy(t['trust']), labelled=torch.from_numpy(t['labelled']),
+                pairs=torch.from_numpy(t['pairs']), pair_labels=torch.from_numpy(t['pair_labels']),
+                class_weights=None if cw is None else torch.from_numpy(cw),
+                scan=torch.from_numpy(scan_table(record.latest(net, 'pred'), self.neighbours))
+                if scan_on else None)
+            peer = req.peer_of(net)
+            quality = selection_quality(t['trust'], self.is_noisy, trusted=t['labelled'])
+            sizes = dict(D_x=int(np.sum(t['labelled'])), pairs=int((t['pairs'] >= 0).sum()))
+            entry[net] = dict(from_net=peer, mode=mode, **quality, **sizes, **info)
+            self._log(runner, net, peer, dict(quality, **sizes, **{
                 k: v for k, v in info.items() if not isinstance(v, str)}))
         runner.logger.info(f'VRLV epoch {runner.epoch + 1}: {mode}; estimated noise rate '
-                           f'{1 - ratio:.3f}, SCAN {"on" if model.scan_active else "off"}')
+                           f'{1 - ratio:.3f}, SCAN {"on" if scan_on else "off"}')
         entry['noise_rate'] = 1 - ratio
-        entry['scan'] = bool(model.scan_active)
+        entry['scan'] = bool(scan_on)
         self.add_history(runner, entry)
+        return out
 
     def variance(self, record):
         """Eq. 3 from network B's recorded losses. The rank rows of earlier epochs are kept
@@ -243,22 +217,6 @@ class VRLVSelectionHook(GMMConfidenceHook):
         self.rank_rows = {e: self.rank_rows[e] for e in epochs[1:]}
         return rank_variance(np.stack([self.rank_rows[e] for e in epochs[1:]]))
 
-    def _gmm_balanced(self, labels, trust, p, losses, features, c, balancing):
-        """Table IV's "w/o VRLV": D_c = the peer's GMM split, short classes filled with mixup
-        pairs from the peer's unlabelled set (no supplementary set to clean)."""
-        out = {}
-        for net, w in trust.items():
-            clean = w > p
-            quota = class_quota(len(labels), float(clean.mean()), c)
-            if balancing:
-                extra, pairs, plabels = balance(labels, clean, np.zeros_like(clean), features,
-                                                losses, quota, c, ~clean, self.k_enn,
-                                                self.k_mix)
-            else:
-                extra, pairs, plabels = clean, np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
-            out[net] = dict(labelled=clean | extra, pairs=pairs, pair_labels=plabels)
-        return out
-
     def _set_info(self, part, var):
         """Sizes of Eq. 4's sets and D_c, and their precision when clean labels are known."""
         sets = dict(V_l=part['sets']['V_l'], V_h=part['sets']['V_h'], V_c=part['sets']['V_c'],
@@ -271,13 +229,6 @@ class VRLVSelectionHook(GMMConfidenceHook):
                          for k, m in sets.items()})
             info['vrlv_auroc'] = selection_quality(-var, self.is_noisy)['auroc']
         return info
-
-    def _scan_table(self, record, net):
-        """SCAN's neighbours of every sample that share its predicted class (ScanMix), -1
-        elsewhere: (N, k) int32."""
-        pred = record.latest(net, 'pred').astype(np.int64)
-        nbrs = self.neighbours
-        return np.where(pred[nbrs] == pred[:, None], nbrs, -1).astype(np.int32)
 
     # ---------------------------------------------------------------------- checkpoint
     def before_save_checkpoint(self, runner, checkpoint):

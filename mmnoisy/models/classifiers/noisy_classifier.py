@@ -3,13 +3,14 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 
+from mmnoisy.models.interfaces import RecordsSamples, TakesSampleWeights, TakesSelection
 from mmnoisy.models.losses import negative_entropy
 from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
 from mmnoisy.registry import MODELS
 
 
 @MODELS.register_module()
-class NoisyClassifier(ImageClassifier):
+class NoisyClassifier(ImageClassifier, RecordsSamples, TakesSampleWeights, TakesSelection):
     """mmpretrain's ``ImageClassifier`` plus what label-noise methods need.
 
     - ``loss(inputs, data_samples, sample_weight=None)``: per-sample weights multiply each
@@ -22,8 +23,9 @@ class NoisyClassifier(ImageClassifier):
       it (two-network learners).
     - per-sample record: ``record_nets``/``record_outputs`` let ``SampleRecordHook`` run its
       pass; with ``record_online`` the training forward writes the signals itself.
-    - ``trust_tables``: per-sample tables (e.g. GMM clean probability) set by selection hooks,
-      keyed by network name, for learners to look up by ``sample_idx``.
+    - a selection (:class:`~mmnoisy.models.interfaces.TakesSelection`): a GMM hook may hand
+      it the clean probability of every sample each epoch (logged; its step reads nothing:
+      ``consumes`` is empty).
 
     - ``normalized_logits``: the training loss on l2-normalised logits, in every epoch (the
       HMW code's classifier; ``HMWHook(normalized_logits=True)`` sets it). Prediction uses
@@ -65,7 +67,10 @@ class NoisyClassifier(ImageClassifier):
         self.confidence_penalty = bool(confidence_penalty)
         self.sample_record = None
         self.record_online = False
-        self.trust_tables = {}
+
+    @property
+    def num_classes(self):
+        return getattr(self.head, 'num_classes', None)
 
     def class_weights(self):
         """(C, D) weights of a linear head, or None."""

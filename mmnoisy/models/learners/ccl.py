@@ -3,7 +3,7 @@
 confidence w computed from its peer (Eq. 16)."""
 import torch
 
-from mmnoisy.models.losses import CCL_TERMS, ccl_losses
+from mmnoisy.models.losses import CCL_GROUPS, CCL_TERMS, ccl_losses
 from mmnoisy.registry import MODELS
 from .co_training import CoTrainingLearner
 
@@ -75,3 +75,56 @@ class CCL(CoTrainingLearner):
             log[f'{name}.loss'] = loss.detach()
             log[f'{name}.trust'] = w.mean()
         return log
+
+
+class CCLTerms:
+    """CCL's cross-view (L_CVL) and/or cross-model (L_CML) terms as a plug-in of another
+    co-training learner's step (CCL Table 5, "DivideMix + L_CVL + L_CML"): ``DivideMix(ccl=
+    dict(cvl=True, cml=True, temperature=0.5, threshold=0.95))``.
+
+    The host appends the inputs of :meth:`extra_inputs` (the weak and the strong view of the
+    whole batch, un-mixed) to its one forward with gradient and adds :meth:`loss` on their
+    features and logits; the terms are Eq. 15's without CE and the diversity term (the host
+    has its own), each sample weighted by the GMM confidence ``w`` from the peer.
+    """
+    #: views of each sample the terms need: weak, (second weak), strong
+    num_views = 3
+
+    def __init__(self, cvl=True, cml=True, temperature=0.5, threshold=0.95):
+        groups = dict(cvl=bool(cvl), cml=bool(cml))
+        self.temperature, self.threshold = temperature, threshold
+        if not 0 <= threshold <= 1:
+            raise ValueError(f'ccl threshold must be in [0, 1], got {threshold}')
+        self.weights = {t: float(on) for g, on in groups.items() for t in CCL_GROUPS[g]}
+        self.weights.update(ce=0.0, div=0.0)
+
+    @classmethod
+    def build(cls, cfg):
+        """From the host's ``ccl`` option (None: no terms)."""
+        if cfg is None:
+            return None
+        cfg = dict(cfg)
+        known = ('cvl', 'cml', 'temperature', 'threshold')
+        unknown = set(cfg) - set(known)
+        if unknown:
+            raise ValueError(f'unknown keys in ccl: {sorted(unknown)}')
+        return cls(**cfg)
+
+    @staticmethod
+    def extra_inputs(views):
+        """The weak and the strong view of the batch."""
+        return [views[0], views[2]]
+
+    def loss(self, learner, name, feats, logits, start, onehot, w, x_weak, log):
+        """The terms for network ``name``: its features / logits from row ``start`` on are
+        the weak then the strong view of the batch; the peer's are computed here."""
+        b = len(onehot)
+        feat_w, feat_s = feats[start:start + b], feats[start + b:]
+        logits_w, logits_s = logits[start:start + b], logits[start + b:]
+        peer_feat, peer_logits = learner.eval_forward(learner.peer_of(name), x_weak,
+                                                      mode='both')
+        terms = ccl_losses(logits_w, logits_s, feat_w, feat_s, peer_logits.softmax(1),
+                           peer_feat, onehot, w, self.temperature, self.threshold,
+                           self.weights)
+        log[f'{name}.loss_ccl'] = terms['loss'].detach()
+        return terms['loss']

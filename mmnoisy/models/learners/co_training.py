@@ -9,9 +9,12 @@ batch in every iteration, first net1 (its peer is net2), then net2 (its peer is 
 net1); DivideMix, UNICON and VRLVMix also take the batches of ``CoTrainingBatchSampler``
 (each network its own labelled and unlabelled streams, the authors' batching).
 
-What is per sample and lives outside the batch (the GMM confidence) is a table indexed by
-``sample_idx``: ``trust_tables[name]`` holds the table *network ``name`` trains with*, which
-``GMMConfidenceHook(co_divide=True)`` computes from the peer's losses (co-divide).
+What is per sample and lives outside the batch (the GMM confidence, a labelled set, ...) comes
+from a selection hook once per epoch through :class:`~mmnoisy.models.interfaces.TakesSelection`:
+``selection(name)`` is the :class:`~mmnoisy.models.interfaces.Selection` *network ``name``
+trains with*, tables indexed by ``sample_idx`` (``GMMConfidenceHook(co_divide=True)`` computes
+its ``trust`` from the peer's losses: co-divide). A learner declares in ``consumes`` the
+tables its step reads; the hooks check it at start-up.
 
 Distributed: the networks are called through ``self.net1`` / ``self.net2``, which
 ``MMSeparateDistributedDataParallel`` replaces by DDP wrappers, so each network's gradients
@@ -30,6 +33,7 @@ from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
 from mmnoisy.utils.models import unwrap
+from mmnoisy.models.interfaces import RecordsSamples, TakesSelection
 from mmnoisy.models.losses import negative_entropy
 from mmnoisy.models.plugins import aux_loss_terms, build_aux_losses
 from mmnoisy.registry import MODELS
@@ -76,7 +80,7 @@ def option_dict(value, known, what):
 
 
 @MODELS.register_module()
-class CoTrainingLearner(BaseModel):
+class CoTrainingLearner(BaseModel, RecordsSamples, TakesSelection):
     """Base of the two-network learners.
 
     Args:
@@ -102,9 +106,9 @@ class CoTrainingLearner(BaseModel):
     records_online = False
     #: views of each sample the method phase needs (1: a single view)
     num_views = 1
-    #: whether the method phase reads the GMM confidence tables
-    needs_trust = True
-    #: the hook (class name) that computes them; CoTrainingHook checks that one is there
+    #: the Selection tables the method phase reads (the GMM confidence)
+    consumes = frozenset({'trust'})
+    #: the hook that computes them (named in messages)
     selection_hook = 'GMMConfidenceHook'
     #: whether the learner takes labelled / unlabelled streams (CoTrainingBatchSampler)
     two_stream = False
@@ -139,7 +143,6 @@ class CoTrainingLearner(BaseModel):
         self.warmup_epochs = int(warmup_epochs)
         self.warmup_neg_entropy = bool(warmup_neg_entropy)
         self.test_mode = test_mode
-        self.trust_tables = {}
         self.sample_record = None
         self.record_online = False
         # set by CoTrainingHook before each epoch / iteration
@@ -169,14 +172,14 @@ class CoTrainingLearner(BaseModel):
         return g
 
     def trust(self, name, sample_idx, device):
-        """The confidence table network ``name`` trains with, at ``sample_idx``."""
-        table = self.trust_tables.get(name)
-        if table is None:
-            raise RuntimeError(
-                f'{type(self).__name__} needs the GMM confidence of each sample at epoch '
-                f'{self.epoch + 1}, but none was computed: add SampleRecordHook and '
-                "GMMConfidenceHook(begin_epoch='warmup') to custom_hooks")
+        """The confidence network ``name`` trains with (its selection's ``trust``), at
+        ``sample_idx``."""
+        table = self.selection(name).trust
         return table[sample_idx.cpu()].to(device=device, dtype=torch.float32)
+
+    def bind_training_set(self, dataset):
+        """Called by ``CoTrainingHook`` before training with the training set (VRLVMix loads
+        samples outside the batch through it); nothing by default."""
 
     # ------------------------------------------------------------------------------ record
     def record_outputs(self, inputs):

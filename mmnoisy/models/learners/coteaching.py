@@ -20,7 +20,7 @@ class CoTeaching(CoTrainingLearner):
             0 = start from ``rate_schedule[0]`` = 0 (the package's earlier behaviour).
     Other arguments: :class:`CoTrainingLearner` (Co-teaching has no warm-up: R starts at 0).
     """
-    needs_trust = False
+    consumes = frozenset()  # its small-loss selection is made within each batch
 
     def __init__(self, forget_rate=0.5, num_gradual=10, exponent=1.0, schedule_offset=1,
                  **kwargs):

@@ -2,10 +2,10 @@
 label co-refinement and co-guessing."""
 import torch
 
-from mmnoisy.models.losses import (CCL_GROUPS, ccl_losses, linear_rampup, mixmatch_lambda,
-                                   mixmatch_losses, mixup, refurbish, sharpen,
-                                   uniform_prior_penalty)
+from mmnoisy.models.losses import (linear_rampup, mixmatch_lambda, mixmatch_losses, mixup,
+                                   refurbish, sharpen, uniform_prior_penalty)
 from mmnoisy.registry import MODELS
+from .ccl import CCLTerms
 from .co_training import CoTrainingLearner, network_rows, take_rows
 
 
@@ -22,9 +22,10 @@ class DivideMix(CoTrainingLearner):
         target_forwards (str): 'separate' (the authors' code: the no-grad forwards of the
             targets one per view and per labelled / unlabelled set, each with its own BN batch
             statistics) or 'joint' (one forward of all of them: fewer kernel launches).
-        ccl (dict | None): add CCL's cross-view and/or cross-model terms, weighted by
-            (1 - w) / 2 (CCL Table 5, "DivideMix + L_CVL + L_CML"): ``dict(cvl=True,
-            cml=True, temperature=0.5, threshold=0.95)``; needs a third, strong view.
+        ccl (dict | None): add CCL's cross-view and/or cross-model terms (the plug-in
+            :class:`~mmnoisy.models.learners.ccl.CCLTerms`; CCL Table 5, "DivideMix + L_CVL +
+            L_CML"): ``dict(cvl=True, cml=True, temperature=0.5, threshold=0.95)``; needs a
+            third, strong view.
 
     Batches: with ``CoTrainingBatchSampler`` (the published configs) each network draws a
     labelled batch from its labelled set and an unlabelled batch from the rest, as the
@@ -53,20 +54,9 @@ class DivideMix(CoTrainingLearner):
             raise ValueError(f'lambda_u and lambda_p must be >= 0, got {lambda_u}, {lambda_p}')
         self.p_threshold, self.temperature, self.alpha = p_threshold, temperature, alpha
         self.lambda_u, self.lambda_p, self.rampup_length = lambda_u, lambda_p, rampup_length
-        self.ccl = None
-        if ccl is not None:
-            ccl = dict(ccl)
-            groups = {k: bool(ccl.pop(k, True)) for k in CCL_GROUPS}
-            self.ccl = dict(temperature=ccl.pop('temperature', 0.5),
-                            threshold=ccl.pop('threshold', 0.95),
-                            weights={t: float(on) for g, on in groups.items()
-                                     for t in CCL_GROUPS[g]})
-            if ccl:
-                raise ValueError(f'unknown keys in ccl: {sorted(ccl)}')
-            if not 0 <= self.ccl['threshold'] <= 1:
-                raise ValueError(f"ccl threshold must be in [0, 1], got {self.ccl['threshold']}")
-            self.ccl['weights'].update(ce=0.0, div=0.0)
-            self.num_views = 3
+        self.ccl = CCLTerms.build(ccl)
+        if self.ccl is not None:
+            self.num_views = CCLTerms.num_views
 
     def method_step(self, views, labels, sample_idx, optim_wrapper, streams=None):
         """One step of each network: on the whole batch, its labelled rows split by the
@@ -93,9 +83,12 @@ class DivideMix(CoTrainingLearner):
         return [self.labelled_mask(name) for name in self.networks]
 
     def labelled_mask(self, name):
-        """Samples whose peer-GMM clean probability exceeds ``p_threshold`` (co-divide)."""
-        self.trust(name, torch.zeros(0, dtype=torch.long), 'cpu')  # says what is missing
-        return self.trust_tables[name].numpy() > self.p_threshold
+        """Network ``name``'s labelled set: its selection's ``labelled`` (UNICON, VRLVMix), or
+        the samples whose peer-GMM clean probability exceeds ``p_threshold`` (co-divide)."""
+        sel = self.selection(name)
+        if sel.labelled is not None:
+            return sel.labelled.numpy().astype(bool)
+        return sel.trust.numpy() > self.p_threshold
 
     def network_step(self, name, views, labels, sample_idx, lab, optim_wrapper, log):
         """Network ``name``'s update on ``views`` (its rows); ``lab`` is the host mask of its
@@ -110,7 +103,7 @@ class DivideMix(CoTrainingLearner):
         px, pu = self.co_guess(name, views, lab, onehot, w)
         mixed_x, mixed_t, nx, _, _ = self.mix(name, views[0], views[1], lab, px, pu)
         if self.ccl is not None:
-            extra = [views[0], views[2]]
+            extra = self.ccl.extra_inputs(views)
         else:
             extra = [views[0]] if self.aux_losses else []
         with wrapper.optim_context(net):
@@ -121,8 +114,8 @@ class DivideMix(CoTrainingLearner):
             penalty = uniform_prior_penalty(logits_mix.softmax(1))
             loss = lx + ramp * lu + self.lambda_p * penalty
             if self.ccl is not None:
-                loss = loss + self._ccl_terms(name, feats, logits, len(mixed_x), onehot, w,
-                                              x1, log)
+                loss = loss + self.ccl.loss(self, name, feats, logits, len(mixed_x), onehot,
+                                            w, x1, log)
             if self.aux_losses:
                 start, b = len(mixed_x), len(labels)
                 loss = self.add_aux_losses(name, loss, feats[start:start + b],
@@ -133,22 +126,11 @@ class DivideMix(CoTrainingLearner):
                     f'{name}.labelled': w.new_tensor(float(lab.float().mean()))})
 
     # the pieces UNICON and VRLVMix reuse ---------------------------------------------------
-    #: what ``SampleRecordHook`` must record for the selection hook (UNICON, VRLVMix), for the
-    #: message when the selection is missing
-    record_hint = 'signals=dict(loss=1)'
-
-    def selection(self, name, sample_idx, device):
+    def batch_selection(self, name, sample_idx, device):
         """(labelled mask on the host, label weights on ``device``) of the batch for network
-        ``name`` from the tables a selection hook (``selection_hook``) computes each epoch:
-        ``selected_tables`` and ``trust_tables``."""
-        table = self.selected_tables.get(name)
-        if table is None:
-            raise RuntimeError(
-                f'{type(self).__name__} needs the {self.selection_hook} selection at epoch '
-                f"{self.epoch + 1}, but none was computed: add SampleRecordHook(pipeline='test', "
-                f"{self.record_hint}) and {self.selection_hook}(begin_epoch='warmup') to "
-                'custom_hooks')
-        return table[sample_idx.cpu()], self.trust(name, sample_idx, device)
+        ``name``, from its selection's ``labelled`` and ``trust`` (UNICON, VRLVMix)."""
+        sel = self.selection(name)
+        return sel.labelled[sample_idx.cpu()], self.trust(name, sample_idx, device)
 
     def lambda_u_now(self):
         """lambda_u times its linear ramp over ``rampup_length`` epochs after warm-up."""
@@ -201,14 +183,3 @@ class DivideMix(CoTrainingLearner):
             all_x.device)
         mixed_x, mixed_t = mixup(all_x, all_t, lam, perm)
         return mixed_x, mixed_t, 2 * int(lab.sum()) + len(ex), all_t, perm
-
-    def _ccl_terms(self, name, feats, logits, start, onehot, w, x_weak, log):
-        b = len(onehot)
-        feat_w, feat_s = feats[start:start + b], feats[start + b:]
-        logits_w, logits_s = logits[start:start + b], logits[start + b:]
-        peer_feat, peer_logits = self.eval_forward(self.peer_of(name), x_weak, mode='both')
-        terms = ccl_losses(logits_w, logits_s, feat_w, feat_s, peer_logits.softmax(1),
-                           peer_feat, onehot, w, self.ccl['temperature'],
-                           self.ccl['threshold'], self.ccl['weights'])
-        log[f'{name}.loss_ccl'] = terms['loss'].detach()
-        return terms['loss']

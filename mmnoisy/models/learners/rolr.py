@@ -39,9 +39,7 @@ class RoLR(CoTrainingLearner):
         all of them); None in warm-up."""
         if epoch < self.warmup_epochs:
             return None
-        for name in self.networks:
-            self.trust(name, torch.zeros(0, dtype=torch.long), 'cpu')  # says what is missing
-        return [np.ones(len(self.trust_tables[n]), bool) for n in self.networks]
+        return [np.ones(len(self.selection(n).trust), bool) for n in self.networks]
 
     def method_step(self, views, labels, sample_idx, optim_wrapper, streams=None):
         log = {}

@@ -40,8 +40,9 @@ class UNICON(DivideMix):
     labelled and unlabelled streams (``CoTrainingBatchSampler(unlabelled_batch_size='unicon')``).
     """
     num_views = 4
+    consumes = frozenset({'trust', 'labelled'})
     selection_hook = 'UniconSelectionHook'
-    record_hint = 'signals=dict(prob=1)'
+    record_hint = "pipeline='test', signals=dict(prob=1)"
 
     def __init__(self, lambda_u=30.0, lambda_c=0.025, contrast_temperature=0.05, hmw=None,
                  **kwargs):
@@ -83,18 +84,12 @@ class UNICON(DivideMix):
             if self.hmw['hyperspherical'] and self.net1.class_weights() is None:
                 raise ValueError('hyperspherical HMW needs a head with class weights (a linear '
                                  "head's fc); use hmw=dict(hyperspherical=False) otherwise")
-        self.selected_tables = {}
-
-    def labelled_mask(self, name):
-        """The uniform selection's labelled set (``UniconSelectionHook``)."""
-        self.selection(name, torch.zeros(0, dtype=torch.long), 'cpu')  # says what is missing
-        return self.selected_tables[name].numpy().astype(bool)
 
     def network_step(self, name, views, labels, sample_idx, lab, optim_wrapper, log):
         onehot = self.onehot(labels)
         device = views[0].device
         net, wrapper = getattr(self, name), optim_wrapper[name]
-        selected, w = self.selection(name, sample_idx, device)
+        selected, w = self.batch_selection(name, sample_idx, device)
         lab = selected if lab is None else lab
         unl = ~lab
         px, pu = self.co_guess(name, views, lab, onehot, w)

@@ -13,6 +13,7 @@ import torch
 from mmnoisy.models.losses import (mixmatch_lambda, mixmatch_losses, scan_loss,
                                    uniform_prior_penalty)
 from mmnoisy.registry import MODELS
+from mmnoisy.datasets.views import SampleFetcher
 from .co_training import option_dict, take_rows
 from .dividemix import DivideMix
 
@@ -39,11 +40,12 @@ class VRLVMix(DivideMix):
 
     Views: two weak views (``num_views`` = 2). The anchors of the mixup pairs and SCAN's
     neighbours are not in the batch; they are loaded through the training pipeline's weak
-    view by ``fetch_samples``, which ``VRLVSelectionHook`` provides.
+    view by ``fetch_samples``, built when ``CoTrainingHook`` binds the training set.
     """
     num_views = 2
+    consumes = frozenset({'trust', 'labelled', 'pairs', 'pair_labels'})
     selection_hook = 'VRLVSelectionHook'
-    record_hint = 'signals=dict(loss=11, pred=11, feature=1)'
+    record_hint = "pipeline='test', signals=dict(loss=11, pred=11, feature=1)"
 
     def __init__(self, vrlv=True, balancing=True, class_balance=None, scan=None, **kwargs):
         if kwargs.get('ccl') is not None:
@@ -69,28 +71,31 @@ class VRLVMix(DivideMix):
             if not 0 <= self.scan['noise_rate'] <= 1:
                 raise ValueError(f"scan noise_rate must be in [0, 1], got "
                                  f"{self.scan['noise_rate']}")
-        self.selected_tables, self.pair_tables, self.pair_label_tables = {}, {}, {}
-        self.class_weight_tables, self.scan_tables = {}, {}
-        self.scan_active = False
         self.fetch_samples = None
+
+    def selection_options(self):
+        """What ``VRLVSelectionHook`` reads of this learner."""
+        return dict(vrlv=self.vrlv, balancing=self.balancing, class_balance=self.class_balance,
+                    scan=self.scan)
+
+    def bind_training_set(self, dataset):
+        """Load the anchors of the mixup pairs and SCAN's neighbours, which are not in the
+        batch, through ``dataset``'s weak training view (``CoTrainingHook``)."""
+        self.fetch_samples = SampleFetcher(dataset, self.data_preprocessor)
 
     def fetch(self, indices, device):
         if self.fetch_samples is None:
             raise RuntimeError('VRLVMix loads the anchors of its mixup pairs and SCAN '
-                               'neighbours through VRLVSelectionHook, which has not run')
+                               'neighbours through the training set that CoTrainingHook binds; '
+                               'add CoTrainingHook to custom_hooks')
         return self.fetch_samples(indices).to(device)
-
-    def labelled_mask(self, name):
-        """D_x of network ``name`` (``VRLVSelectionHook``)."""
-        self.selection(name, torch.zeros(0, dtype=torch.long), 'cpu')  # says what is missing
-        return self.selected_tables[name].numpy().astype(bool)
 
     def network_step(self, name, views, labels, sample_idx, lab, optim_wrapper, log):
         onehot = self.onehot(labels)
         device = views[0].device
         idx = sample_idx.cpu()
         net, wrapper = getattr(self, name), optim_wrapper[name]
-        selected, w = self.selection(name, sample_idx, device)
+        selected, w = self.batch_selection(name, sample_idx, device)
         lab = selected if lab is None else lab
         extra, pair_labels = self.pair_rows(name, views[0], idx, lab, device)
         px, pu = self.co_guess(name, views, lab, onehot, w)
@@ -124,10 +129,8 @@ class VRLVMix(DivideMix):
         """The batch's unlabelled samples that are the pool side of a mixup pair, mixed with
         their anchors (lambda from Beta(alpha, alpha), at least 1/2 on the anchor) and
         labelled with the anchor's class: ((inputs, targets) or None, labels)."""
-        table = self.pair_tables.get(name)
-        if table is None:
-            return None, torch.zeros(0, dtype=torch.long, device=device)
-        partner = table[idx]
+        sel = self.selection(name)
+        partner = sel.pairs[idx]
         has = (partner >= 0) & ~lab
         if not has.any():
             return None, torch.zeros(0, dtype=torch.long, device=device)
@@ -135,13 +138,13 @@ class VRLVMix(DivideMix):
         lam = mixmatch_lambda(self.alpha, np.random.default_rng(
             [self.seed, self._iter, 7, self.networks.index(name)]))
         mixed = lam * anchors + (1 - lam) * take_rows(x, has)
-        plabels = self.pair_label_tables[name][idx][has].to(device)
+        plabels = sel.pair_labels[idx][has].to(device)
         return (mixed, self.onehot(plabels)), plabels
 
     def row_weights(self, name, lab_labels, pair_labels, num_unlabelled, device):
         """Eq. 10's class weight of every row before mixing (both views of a labelled
         sample, the pairs), 1 for the unlabelled rows; None without class balancing."""
-        table = self.class_weight_tables.get(name) if self.class_balance else None
+        table = self.selection(name).class_weights if self.class_balance else None
         if table is None:
             return None
         cw = table.to(device)
@@ -151,10 +154,8 @@ class VRLVMix(DivideMix):
     def scan_rows(self, name, x, idx, device):
         """(anchors, one random neighbour of each that shares its predicted class) for the
         SCAN loss, when it is on; () otherwise or when no row has such a neighbour."""
-        if not (self.scan is not None and self.scan_active):
-            return ()
-        table = self.scan_tables.get(name)
-        if table is None:
+        table = self.selection(name).scan if self.scan is not None else None
+        if table is None:  # SCAN off, or off this epoch
             return ()
         nbrs = table[idx].long()
         valid = nbrs >= 0
