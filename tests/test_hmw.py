@@ -158,7 +158,14 @@ def test_weighting_starts_at_warmup_and_resume_keeps_the_history(tmp_path):
     # epochs 3 and 4 train with the IAM of the slices of epochs 1-2 and 1-3
     assert [int(e) for e, *_ in lines] == [3, 4], lines
     full = safe_torch_load(str(tmp_path / 'full' / 'epoch_4.pth'))
-    iam_full = full['hmw_iam']
+    (key, ) = [k for k in full['sample_record']['columns'] if k.startswith('iam/')]
+    assert key.startswith('iam/net/cos_margin+cos_topk_margin/alpha=100/beta=100/')
+
+    def saved_iam(checkpoint):
+        # the IAM is a column of the per-sample record, saved in the record's entry
+        return checkpoint['sample_record']['columns'][key]
+
+    iam_full = saved_iam(full)
     assert iam_full['epochs'] == [1, 2, 3, 4] and iam_full['total_epochs'] == 4
     eps = 1 + np.cos(np.arange(1, 5) * np.pi / 4)
     assert iam_full['denominator'] == pytest.approx(np.exp(eps).sum())
@@ -177,12 +184,12 @@ def test_weighting_starts_at_warmup_and_resume_keeps_the_history(tmp_path):
     proc = run_tool('tools/train.py', str(killed), '--work-dir', str(tmp_path / 'part'),
                     '--cfg-options', 'default_hooks.checkpoint.interval=1', *opts, check=False)
     assert proc.returncode == 17 and (tmp_path / 'part' / 'epoch_2.pth').exists()
-    assert safe_torch_load(str(tmp_path / 'part' / 'epoch_2.pth'))['hmw_iam']['epochs'] == [1, 2]
+    assert saved_iam(safe_torch_load(str(tmp_path / 'part' / 'epoch_2.pth')))['epochs'] == [1, 2]
     run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path / 'part'), '--resume',
         '--cfg-options', 'default_hooks.checkpoint.interval=1', *opts)
     resumed = safe_torch_load(str(tmp_path / 'part' / 'epoch_4.pth'))
-    assert resumed['hmw_iam']['epochs'] == [1, 2, 3, 4]
-    assert torch.equal(resumed['hmw_iam']['numerator'], iam_full['numerator'])
+    assert saved_iam(resumed)['epochs'] == [1, 2, 3, 4]
+    assert torch.equal(saved_iam(resumed)['numerator'], iam_full['numerator'])
     for key, value in full['state_dict'].items():
         assert torch.equal(value, resumed['state_dict'][key]), key
 

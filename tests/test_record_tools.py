@@ -145,29 +145,6 @@ def test_two_processes_end_with_identical_records_equal_to_one(tmp_path, mode):
             assert np.array_equal(r0[key], one[key]), key
 
 
-@pytest.mark.parametrize('hooks,message', [
-    ("dict(type='SampleRecordHook', signals=dict(loss=1)), "
-     "dict(type='GMMConfidenceHook', signal='margin')",
-     "splits 'margin', which the record does not keep"),
-    ("dict(type='SampleRecordHook', signals=dict(loss=2)), "
-     "dict(type='GMMConfidenceHook', average_last=5)",
-     "averages 5 epochs of 'loss' but the record keeps 2"),
-    ("dict(type='GMMConfidenceHook')", 'needs a per-sample record'),
-    ("dict(type='SampleRecordHook', signals=dict(loss=1)), "
-     "dict(type='SampleRecordHook', signals=dict(margin=1))", 'only one SampleRecordHook'),
-    ("dict(type='SampleRecordHook', signals=dict(los=1))", "unknown per-sample signals"),
-])
-@pytest.mark.slow
-def test_bad_record_configs_fail_at_start_up(tmp_path, hooks, message):
-    config = _config(tmp_path, 'bad', f"""
-_base_ = ['{ROOT}/configs/demo/ce_smallcnn_digits_sym40.py']
-custom_hooks = [{hooks}]
-""")
-    proc = run_tool('tools/train.py', config, '--work-dir', str(tmp_path / 'w'), check=False)
-    assert proc.returncode != 0 and message in proc.stderr, proc.stderr[-2000:]
-    assert 'Epoch(train)' not in proc.stdout + proc.stderr  # nothing trained
-
-
 @pytest.mark.slow
 def test_resuming_into_a_different_dataset_size_fails(record_run, tmp_path):
     work_dir, _ = record_run

@@ -1,4 +1,5 @@
 import logging
+import math
 import types
 
 import numpy as np
@@ -159,3 +160,58 @@ def test_sample_info_travels_with_the_record():
     assert SampleRecord(4, {'loss': 1}).info.arrays() == {}
     with pytest.raises(ValueError, match='info.noisy_labels has 4 rows for 5 samples'):
         SampleRecord(5, {'loss': 1}, info=info)
+
+
+# ------------------------------------------------------------------ derived columns
+def _record_of(values, signal='loss', nets=('net', )):
+    """A record holding ``values[e]`` (N,) of ``signal`` as epoch e, for every net."""
+    n = len(values[0])
+    record = SampleRecord(n, {signal: None}, nets=nets, max_epochs=len(values))
+    for e, v in enumerate(values):
+        record.begin_epoch(e)
+        for net in nets:
+            record.write(net, np.arange(n), {signal: np.asarray(v, np.float32)})
+        record.sync()
+    return record
+
+
+def test_running_mean_skips_missing_entries_and_adds_each_epoch_once():
+    from mmnoisy.engine.sample_record import RunningMean
+    record = _record_of([[1.0, 2.0, np.nan], [3.0, np.nan, np.nan], [5.0, 4.0, 6.0]])
+    mean = record.column(RunningMean(3, 'net', 'loss'))
+    mean.update(record).update(record)     # the second update adds nothing
+    np.testing.assert_array_equal(mean.value(), [3.0, 3.0, 6.0])
+    np.testing.assert_array_equal(mean.counts, [3, 2, 1])
+
+
+def test_columns_are_shared_by_key_and_saved_with_the_record():
+    from mmnoisy.engine.sample_record import RunningIAM
+    values = [[0.2, -0.1, 0.4, 0.0], [0.3, -0.2, 0.1, 0.05]]
+    record = _record_of(values, 'prob_margin')
+    signals = ('prob_margin', )
+    a = record.column(RunningIAM(4, 2, 'net', signals, alpha=10, beta=10, use_tkum=False))
+    b = record.column(RunningIAM(4, 2, 'net', signals, alpha=10, beta=10, use_tkum=False))
+    c = record.column(RunningIAM(4, 2, 'net', signals, alpha=5, beta=10, use_tkum=False))
+    assert a is b and c is not a and len(record.columns) == 2
+    a.update(record)
+    # Eq. 12 with the AUM term alone, annealed over 2 epochs (Eq. 8-9), by hand
+    slices = [torch.sigmoid(-10 * torch.tensor(v, dtype=torch.float16).double()) for v in values]
+    scale = [math.exp(1 + math.cos(e * math.pi / 2)) for e in (1, 2)]
+    want = (scale[0] * slices[0] + scale[1] * slices[1]) / sum(scale)
+    torch.testing.assert_close(a.value().double(), want, rtol=1e-6, atol=1e-6)
+    # the record's state carries the column; a fresh record restores it bit for bit
+    state = record.state_dict()
+    fresh = _record_of([[0.0] * 4, [0.0] * 4], 'prob_margin')
+    again = fresh.column(RunningIAM(4, 2, 'net', signals, alpha=10, beta=10, use_tkum=False))
+    fresh.column(RunningIAM(4, 2, 'net', signals, alpha=5, beta=10, use_tkum=False))
+    fresh.load_state_dict(state)
+    assert again.epochs == [1, 2] and torch.equal(again.value(), a.value())
+
+
+def test_resuming_without_a_column_the_run_keeps_is_refused():
+    from mmnoisy.engine.sample_record import RunningMean
+    record = _record_of([[1.0, 2.0]])
+    state = record.state_dict()           # saved before any column existed
+    record.column(RunningMean(2, 'net', 'loss'))
+    with pytest.raises(ValueError, match="per-sample record has no 'mean/net/loss'"):
+        record.load_state_dict(state)

@@ -4,6 +4,7 @@ reads, or computes a set the learner would ignore, stops the run before its firs
 with a message naming the hook to use; nothing is written."""
 import os.path as osp
 
+import numpy as np
 import pytest
 
 from mmnoisy.utils.tools import build_runner, load_config
@@ -76,3 +77,66 @@ def test_sample_weights_need_a_learner_that_takes_them(tmp_path):
     with pytest.raises(TypeError, match='HMWHook weights the loss of a NoisyClassifier, not '
                                         'RoLR'):
         runner.train()
+
+
+# ------------------------------------------------- every start-up check, from config text
+def fails_at_start_up(tmp_path, base, text, message):
+    """``base`` (a config under configs/) with ``text`` appended: building the runner or
+    starting ``train()`` raises ``message`` (a regex); no checkpoint is written."""
+    cfg = tmp_path / 'bad.py'
+    cfg.write_text(f"_base_ = ['{ROOT}/{base}']\n" + text)
+    config = load_config(str(cfg))
+    config.work_dir = str(tmp_path / 'work')
+    with pytest.raises((ValueError, TypeError, FileNotFoundError), match=message):
+        build_runner(config).train()
+    assert not list((tmp_path / 'work').glob('*.pth'))
+
+
+CE = 'configs/demo/ce_smallcnn_digits_sym40.py'
+CCL = 'configs/demo/ccl_smallcnn_digits_sym40.py'
+VRLV = 'configs/demo/vrlvmix_smallcnn_digits_sym40.py'
+VRLV_HOOKS = ("custom_hooks = [dict(type='CoTrainingHook'),\n"
+              "  dict(type='SampleRecordHook', mode='pass', pipeline='test', begin_epoch=0,\n"
+              "       signals=dict(loss={loss}, pred=3, feature=1)),\n"
+              "  dict(type='VRLVSelectionHook', tau=2, begin_epoch='warmup')]\n")
+
+
+@pytest.mark.parametrize('base, text, message', [
+    # the per-sample record (SampleRecordHook) and the GMM reading it
+    (CE, "custom_hooks = [dict(type='SampleRecordHook', signals=dict(loss=1)), "
+     "dict(type='GMMConfidenceHook', signal='margin')]",
+     "GMMConfidenceHook reads 'margin', which the record does not keep"),
+    (CE, "custom_hooks = [dict(type='SampleRecordHook', signals=dict(loss=2)), "
+     "dict(type='GMMConfidenceHook', average_last=5)]",
+     "averages 5 epochs of 'loss' but the record keeps 2"),
+    (CE, "custom_hooks = [dict(type='GMMConfidenceHook')]", 'needs a per-sample record'),
+    (CE, "custom_hooks = [dict(type='SampleRecordHook', signals=dict(loss=1)), "
+     "dict(type='SampleRecordHook', signals=dict(margin=1))]", 'only one SampleRecordHook'),
+    (CE, "custom_hooks = [dict(type='SampleRecordHook', signals=dict(los=1))]",
+     'unknown per-sample signals'),
+    # CoTrainingHook
+    (CCL, 'model = dict(warmup_epochs=5)\ntrain_cfg = dict(max_epochs=5)\n',
+     r'warm-up \(5 epochs\) must be shorter than training'),
+    (CCL, 'optim_wrapper = dict(_delete_=True, optimizer=dict(type="SGD", lr=0.1))\n',
+     'one optimizer each, but optim_wrapper gives one'),
+    (CCL, 'train_dataloader = dict(dataset=dict(dataset=dict('
+     'pipeline=[dict(type="PackNoisyInputs")])))\n',
+     'needs 2 views of each training sample but the training pipeline gives 1'),
+    (CCL, 'custom_hooks = [dict(type="CoTrainingHook")]\n',
+     'add SampleRecordHook and GMMConfidenceHook'),
+    ('configs/demo/coteaching_smallcnn_digits_sym40.py',
+     "train_dataloader = dict(batch_sampler=dict(type='CoTrainingBatchSampler'))\n",
+     'CoTrainingBatchSampler draws labelled'),
+    # VRLVSelectionHook: a record shorter than tau + 1 epochs; SCAN's neighbour file
+    (VRLV, VRLV_HOOKS.format(loss=2), "needs 3 epochs of 'loss'"),
+    (VRLV, "model = dict(scan=dict(neighbours='/nonexistent/none.npy'))\n",
+     'SCAN neighbours file not found'),
+])
+def test_bad_configs_stop_before_training(tmp_path, base, text, message):
+    fails_at_start_up(tmp_path, base, text, message)
+
+
+def test_a_neighbour_file_of_another_dataset_is_refused(tmp_path):
+    np.save(tmp_path / 'short.npy', np.zeros((5, 3), np.int32))
+    fails_at_start_up(tmp_path, VRLV, f"model = dict(scan=dict(neighbours='{tmp_path}/short.npy'))\n",
+                      r'has shape \(5, 3\); the training set has')

@@ -252,27 +252,6 @@ def test_vrlvmix_end_to_end_lr_change_and_resume(tmp_path):
 
 
 @pytest.mark.slow
-def test_start_up_errors(tmp_path):
-    # a record shorter than tau + 1 epochs
-    short = _write(tmp_path, 's.py', f"_base_ = ['{ROOT}/{DEMO}']\n" + HOOKS_TAU2.replace(
-        'loss=3, pred=3', 'loss=2, pred=3').format(extra='', more=''))
-    proc = run_tool('tools/train.py', str(short), '--work-dir', str(tmp_path / 's'),
-                    check=False)
-    assert proc.returncode != 0 and "needs 3 epochs of 'loss'" in proc.stdout + proc.stderr
-    # SCAN with a neighbour file that does not exist / does not match the training set
-    for name, path in (('missing', tmp_path / 'none.npy'), ('short', tmp_path / 'short.npy')):
-        np.save(tmp_path / 'short.npy', np.zeros((5, 3), np.int32))
-        cfg = _write(tmp_path, f'{name}.py', f"_base_ = ['{ROOT}/{DEMO}']\n"
-                     f"model = dict(scan=dict(neighbours='{path}'))\n")
-        proc = run_tool('tools/train.py', str(cfg), '--work-dir', str(tmp_path / name),
-                        check=False)
-        log = proc.stdout + proc.stderr
-        assert proc.returncode != 0
-        assert ('SCAN neighbours file not found' if name == 'missing' else
-                'has shape (5, 3); the training set has') in log, log[-2000:]
-
-
-@pytest.mark.slow
 def test_scan_runs_on_a_neighbour_file(tmp_path):
     """Neighbours of the digits training images (pixels, cosine) and features from a file;
     SCAN switched on by a noise-rate threshold of 0."""

@@ -9,13 +9,22 @@ the 2-bit signs, which read back as int8).
 Under distributed training each rank writes the rows of its shard; :meth:`sync` merges them so
 that every rank ends the epoch with the same record. A row written on several ranks (padded
 samplers repeat samples) takes the value of the lowest rank, so nothing is counted twice.
+
+Per-sample columns derived from the signals over all epochs (:class:`RunningMean`,
+:class:`RunningIAM`) live beside the signals in :meth:`SampleRecord.column`: hooks ask for
+them by a key (two hooks asking for the same column share it), bring them up to date with
+``column.update(record)``, and the record saves and restores them with its own state, so
+every per-sample quantity of a run is in one checkpoint entry.
 """
 import io
 import json
 
 import numpy as np
 
+import torch
+
 from mmnoisy.datasets.corrupted_copy import SampleInfo
+from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
 from mmnoisy.selection.signals import SIGNALS, check_signal_names, compute_signals
 from mmnoisy.utils.io import atomic_write
 
@@ -81,6 +90,7 @@ class SampleRecord:
         self.epoch = None
         self.active = False    # between begin_epoch() and sync(): rows may be written
         self._written = {net: np.zeros(self.num_samples, bool) for net in self.nets}
+        self.columns = {}      # key -> derived column (RunningMean, RunningIAM)
         for net in self.nets:
             for name in self.history:
                 if self._width(name) is not None:
@@ -248,13 +258,23 @@ class SampleRecord:
     def latest(self, net, name):
         return self.get(net, name, 1)[0]
 
+    # derived columns --------------------------------------------------------------------
+    def column(self, column):
+        """The record's column with ``column``'s key: ``column`` itself the first time the
+        key is asked, the existing one (shared, already accumulated) afterwards."""
+        key = column.key
+        if key not in self.columns:
+            self.columns[key] = column
+        return self.columns[key]
+
     # checkpoint and export --------------------------------------------------------------
     def state_dict(self):
         return {'num_samples': self.num_samples, 'nets': list(self.nets),
                 'history': dict(self.history), 'epoch': self.epoch,
                 'completed': {k: list(v) for k, v in self.completed.items()},
                 'buffers': {f'{n}/{s}': b for (n, s), b in self.buffers.items()},
-                'slot_epoch': {f'{n}/{s}': e for (n, s), e in self.slot_epoch.items()}}
+                'slot_epoch': {f'{n}/{s}': e for (n, s), e in self.slot_epoch.items()},
+                'columns': {k: c.state_dict() for k, c in self.columns.items()}}
 
     def load_state_dict(self, state):
         if state['num_samples'] != self.num_samples:
@@ -275,6 +295,13 @@ class SampleRecord:
             if name in self.history:
                 self.buffers[(net, name)] = np.array(buf)
                 self.slot_epoch[(net, name)] = np.array(state['slot_epoch'][key])
+        saved = state.get('columns', {})
+        for key, column in self.columns.items():
+            if key not in saved:
+                raise ValueError(f'resuming from a checkpoint whose per-sample record has no '
+                                 f'{key!r} (it has {sorted(saved)}): the run was started '
+                                 'without the hook that keeps it, or by an older mmnoisy')
+            column.load_state_dict(saved[key])
 
     def export(self, path, signals=None, extra=None):
         """Write chronological histories to ``path`` (.npz, atomically):
@@ -293,3 +320,85 @@ class SampleRecord:
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         return atomic_write(path, buf.getvalue())
+
+
+class RunningMean:
+    """The mean over the recorded epochs of ``net``'s ``signal`` for every sample (NaN
+    entries skipped, per sample), kept as float64 sums and counts: the record itself need
+    only hold the last epoch. ``width``: the second dimension of a per-class signal."""
+
+    def __init__(self, num_samples, net, signal, width=None):
+        self.key = f'mean/{net}/{signal}'
+        self.net, self.signal = net, signal
+        shape = (int(num_samples), int(width)) if width else (int(num_samples), )
+        self.sums = np.zeros(shape, np.float64)
+        self.counts = np.zeros(int(num_samples), np.int32)
+        self.seen = set()
+
+    def update(self, record):
+        """Add the recorded epochs not added yet."""
+        for e in record.recorded_epochs(self.net, self.signal):
+            if e in self.seen:
+                continue
+            vals = record.get_epoch(self.net, self.signal, e).astype(np.float64)
+            ok = np.isfinite(vals) if vals.ndim == 1 else np.isfinite(vals).all(axis=1)
+            self.sums[ok] += vals[ok]
+            self.counts[ok] += 1
+            self.seen.add(e)
+        return self
+
+    def value(self):
+        if not self.counts.any():
+            raise RuntimeError(f'the mean of {self.signal!r} was asked before any was recorded')
+        denom = np.maximum(self.counts, 1)
+        return self.sums / (denom[:, None] if self.sums.ndim == 2 else denom)
+
+    def state_dict(self):
+        return {'sums': torch.from_numpy(self.sums), 'counts': torch.from_numpy(self.counts),
+                'seen': sorted(self.seen)}
+
+    def load_state_dict(self, state):
+        self.sums = state['sums'].numpy().copy()
+        self.counts = state['counts'].numpy().copy()
+        self.seen = set(int(e) for e in state['seen'])
+
+
+class RunningIAM:
+    """HMW's Integrated Area Margin (Eq. 7-9) of every sample over the recorded epochs of
+    ``net``: each new epoch's slice (Eq. 12, :func:`~mmnoisy.selection.hmw.hm_slice` of the
+    margin and, with ``use_tkum``, the top-k margin in ``signals``) added to an
+    :class:`~mmnoisy.selection.hmw.IAMAccumulator`. The HMW weights and the detection hook's
+    'iam' scores are the same column when their options agree."""
+
+    def __init__(self, num_samples, total_epochs, net, signals, alpha=100.0, beta=100.0,
+                 use_aum=True, use_tkum=True, anneal=True):
+        self.net, self.signals = net, tuple(signals)
+        self.alpha, self.beta = float(alpha), float(beta)
+        self.use_aum, self.use_tkum = bool(use_aum), bool(use_tkum)
+        self.key = (f'iam/{net}/{"+".join(self.signals)}/alpha={self.alpha:g}/beta='
+                    f'{self.beta:g}/aum={int(self.use_aum)}/tkum={int(self.use_tkum)}/'
+                    f'anneal={int(anneal)}')
+        self.acc = IAMAccumulator(num_samples, total_epochs, anneal)
+
+    @property
+    def epochs(self):
+        return self.acc.epochs
+
+    def update(self, record):
+        """Add the completed epochs the record holds that the IAM has not seen yet."""
+        for e in record.recorded_epochs(self.net, self.signals[0]):
+            if e + 1 not in self.acc.epochs:
+                margin, *topk = (record.get_epoch(self.net, s, e) for s in self.signals)
+                self.acc.update(hm_slice(margin, topk[0] if topk else None, self.alpha,
+                                         self.beta, self.use_aum, self.use_tkum), e + 1)
+        return self
+
+    def value(self):
+        """The IAM (gamma of Eq. 13) as a float32 tensor, or None before any epoch."""
+        return self.acc.weights()
+
+    def state_dict(self):
+        return self.acc.state_dict()
+
+    def load_state_dict(self, state):
+        self.acc.load_state_dict(state)

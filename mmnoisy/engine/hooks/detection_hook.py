@@ -7,7 +7,9 @@ runs the detectors asked for (:data:`mmnoisy.detection.DETECTORS`: 'dynacor', 'a
 ``CorruptedCopyDataset``).
 
 Means over epochs are kept as running sums (the record itself need only keep the last epoch
-of ``margin``, ``loss`` and ``prob``), saved in checkpoints and restored by ``--resume``.
+of ``margin``, ``loss`` and ``prob``) and HMW's IAM as a running integral: columns of the
+record (:class:`~mmnoisy.engine.sample_record.RunningMean`, ``RunningIAM``), saved with it in
+checkpoints and restored by ``--resume``.
 
 For each method it writes ``{work_dir}/{out_dir}/{method}_suspects.csv`` (sample_index,
 given_label, score, flag; the originals only, in dataset order) and ``summary.json``, logs the
@@ -23,12 +25,10 @@ from mmengine.hooks import Hook
 
 from mmnoisy.detection.detectors import DETECTORS, check_methods, required_signals, run_detectors
 from mmnoisy.detection.files import DetectionInputs, format_metrics, write_results
+from mmnoisy.engine.sample_record import RunningIAM, RunningMean
 from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.models.interfaces import RecordsSamples, TakesSampleWeights
 from mmnoisy.registry import HOOKS
-from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
-
-CHECKPOINT_KEY = 'noisy_label_detection'
 # the DetectionInputs fields that are means over epochs of a recorded signal
 MEAN_OF = {'mean_margin': 'margin', 'mean_loss': 'loss', 'mean_prob': 'prob'}
 MEAN_SIGNALS = tuple(MEAN_OF.values())
@@ -68,7 +68,7 @@ class NoisyLabelDetectionHook(Hook):
         self.aum_percentile, self.cl_filter_by = float(aum_percentile), cl_filter_by
         self.iam_cfg = dict(dict(alpha=100.0, beta=100.0, anneal=True), **(iam or {}))
         self.out_dir = out_dir
-        self.sums, self.counts, self.seen, self.iam = {}, {}, set(), None
+        self.means, self.iam = {}, None
         self.record = None
         self.results = {}
 
@@ -109,10 +109,11 @@ class NoisyLabelDetectionHook(Hook):
         for s in MEAN_SIGNALS:
             if s in need:
                 width = record.num_classes if s == 'prob' else None
-                self.sums[s] = np.zeros((n, width) if width else n, np.float64)
-                self.counts[s] = np.zeros(n, np.int32)
+                self.means[s] = record.column(RunningMean(n, self.net, s, width))
         if 'iam' in self.methods:
-            self.iam = IAMAccumulator(n, runner.max_epochs, self.iam_cfg['anneal'])
+            self.iam = record.column(RunningIAM(
+                n, runner.max_epochs, self.net, ('prob_margin', 'prob_topk_margin'),
+                self.iam_cfg['alpha'], self.iam_cfg['beta'], anneal=self.iam_cfg['anneal']))
         if is_copy is not None and self.copy_loss == 'eq2':
             if not isinstance(model, TakesSampleWeights):
                 raise TypeError("copy_loss='eq2' weights the loss of a NoisyClassifier; use "
@@ -125,25 +126,8 @@ class NoisyLabelDetectionHook(Hook):
 
     # accumulation ------------------------------------------------------------------------
     def _accumulate(self):
-        rec = self.record
-        for s in self.sums:
-            for e in rec.recorded_epochs(self.net, s):
-                if (s, e) in self.seen:
-                    continue
-                vals = rec.get_epoch(self.net, s, e).astype(np.float64)
-                ok = np.isfinite(vals) if vals.ndim == 1 else np.isfinite(vals).all(axis=1)
-                self.sums[s][ok] += vals[ok]
-                self.counts[s][ok] += 1
-                self.seen.add((s, e))
-        if self.iam is not None:
-            for e in rec.recorded_epochs(self.net, 'prob_margin'):
-                if ('iam', e) in self.seen:
-                    continue
-                m, t = (rec.get_epoch(self.net, s, e) for s in ('prob_margin',
-                                                                'prob_topk_margin'))
-                self.iam.update(hm_slice(m, t, self.iam_cfg['alpha'], self.iam_cfg['beta']),
-                                e + 1)
-                self.seen.add(('iam', e))
+        for column in list(self.means.values()) + ([self.iam] if self.iam is not None else []):
+            column.update(self.record)
 
     def after_train_epoch(self, runner):
         if self.record is None:
@@ -160,11 +144,7 @@ class NoisyLabelDetectionHook(Hook):
         self.detect(runner)
 
     def mean(self, signal):
-        counts = self.counts[signal]
-        if not counts.any():
-            raise RuntimeError(f'detection asked before any {signal!r} was recorded')
-        denom = np.maximum(counts, 1)
-        return self.sums[signal] / (denom[:, None] if self.sums[signal].ndim == 2 else denom)
+        return self.means[signal].value()
 
     # detection ---------------------------------------------------------------------------
     def _input(self, field):
@@ -179,7 +159,7 @@ class NoisyLabelDetectionHook(Hook):
         if field == 'iam':
             if not self.iam.epochs:
                 raise RuntimeError('detection asked before any HMW slice was recorded')
-            return self.iam.weights().numpy()
+            return self.iam.value().numpy()
         raise KeyError(f'no DetectionInputs field {field!r}')
 
     def detect(self, runner, tag='final'):
@@ -218,33 +198,6 @@ class NoisyLabelDetectionHook(Hook):
         runner.logger.info(f'suspects written to {out}')
         self.results = results
         return results
-
-    # checkpoint --------------------------------------------------------------------------
-    def before_save_checkpoint(self, runner, checkpoint):
-        if self.record is None:
-            return
-        state = {'sums': {k: torch.from_numpy(v) for k, v in self.sums.items()},
-                 'counts': {k: torch.from_numpy(v) for k, v in self.counts.items()},
-                 'seen': sorted(self.seen)}
-        if self.iam is not None:
-            state['iam'] = self.iam.state_dict()
-        checkpoint[CHECKPOINT_KEY] = state
-
-    def after_load_checkpoint(self, runner, checkpoint):
-        if self.record is None or not getattr(runner, '_resume', False):
-            return
-        if CHECKPOINT_KEY not in checkpoint:
-            raise ValueError('resuming a detection run from a checkpoint without its running '
-                             'means (noisy_label_detection)')
-        state = checkpoint[CHECKPOINT_KEY]
-        for k in self.sums:
-            if k not in state['sums']:
-                raise ValueError(f'the checkpoint has no running mean of {k!r}')
-            self.sums[k] = state['sums'][k].numpy().copy()
-            self.counts[k] = state['counts'][k].numpy().copy()
-        self.seen = {tuple(x) for x in state['seen']}
-        if self.iam is not None:
-            self.iam.load_state_dict(state['iam'])
 
 
 __all__ = ['NoisyLabelDetectionHook']

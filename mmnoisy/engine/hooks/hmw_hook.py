@@ -4,20 +4,19 @@ Each epoch's margins are recorded by ``SampleRecordHook`` (hyperspherical: ``cos
 ``cos_topk_margin``; otherwise ``prob_margin`` and ``prob_topk_margin``; ``mode='online'``
 records them from the training forward, as the authors' code does, from epoch 0). After every
 epoch (online) or after the epoch's pass (mode='pass') this hook turns the newly recorded epoch
-into a slice (Eq. 12), adds it to the running IAM (Eq. 7-9, :class:`mmnoisy.selection.hmw.IAMAccumulator`), and from
-``warmup_epochs`` on hands the IAM to the model as ``sample_weights``, which
-``NoisyClassifier.loss`` multiplies into each sample's loss (CE, SCE, GCE: mean(loss * w)).
-The running sums are saved in checkpoints, so a resumed run weights as the uninterrupted one.
+into a slice (Eq. 12), adds it to the running IAM (Eq. 7-9), a column of the record
+(:class:`mmnoisy.engine.sample_record.RunningIAM`), and from ``warmup_epochs`` on hands the IAM
+to the model as ``sample_weights``, which ``NoisyClassifier.loss`` multiplies into each
+sample's loss (CE, SCE, GCE: mean(loss * w)). The running sums are saved with the record in
+checkpoints, so a resumed run weights as the uninterrupted one.
 """
 import torch
 from mmengine.hooks import Hook
 
+from mmnoisy.engine.sample_record import RunningIAM
 from mmnoisy.engine.utils import built_loop, unwrap
 from mmnoisy.models.interfaces import TakesSampleWeights
 from mmnoisy.registry import HOOKS
-from mmnoisy.selection.hmw import IAMAccumulator, hm_slice
-
-CHECKPOINT_KEY = 'hmw_iam'
 
 
 @HOOKS.register_module()
@@ -84,33 +83,27 @@ class HMWHook(Hook):
         if self.warmup_epochs >= runner.max_epochs:
             raise ValueError(f'warmup_epochs ({self.warmup_epochs}) must be < max_epochs '
                              f'({runner.max_epochs})')
-        self.acc = IAMAccumulator(record.num_samples, runner.max_epochs, self.anneal)
+        self.acc = record.column(RunningIAM(
+            record.num_samples, runner.max_epochs, self.net, self.signals, self.alpha,
+            self.beta, self.use_aum, self.use_tkum, self.anneal))
         if self.normalized_logits:
             model.normalized_logits = True
         if record.info.is_noisy is not None:  # logs only
             self.is_noisy = torch.as_tensor(record.info.is_noisy, dtype=torch.bool)
 
-    def _accumulate(self, record):
-        """Add the completed epochs the record holds that the IAM has not seen yet."""
-        for e in record.recorded_epochs(self.net, self.signals[0]):
-            if e + 1 not in self.acc.epochs:
-                margin, *topk = (record.get_epoch(self.net, s, e) for s in self.signals)
-                self.acc.update(hm_slice(margin, topk[0] if topk else None, self.alpha,
-                                         self.beta, self.use_aum, self.use_tkum), e + 1)
-
     def after_train_epoch(self, runner):
         # online recording: the epoch that just ended, synced by SampleRecordHook
         # (ABOVE_NORMAL) a moment ago and overwritten when the next epoch begins
         if self.acc is not None:
-            self._accumulate(unwrap(runner.model).sample_record)
+            self.acc.update(unwrap(runner.model).sample_record)
 
     def before_train_epoch(self, runner):
         if self.acc is None:
             return
         model = unwrap(runner.model)
-        self._accumulate(model.sample_record)  # mode='pass': this epoch's pass
+        self.acc.update(model.sample_record)  # mode='pass': this epoch's pass
         if runner.epoch >= self.warmup_epochs and self.acc.epochs:
-            model.sample_weights = self.acc.weights()
+            model.sample_weights = self.acc.value()
             self._log(runner, model.sample_weights)
 
     def _log(self, runner, weights):
@@ -119,14 +112,3 @@ class HMWHook(Hook):
             text += (f', clean samples {weights[~self.is_noisy].mean():.4f}, mislabelled '
                      f'{weights[self.is_noisy].mean():.4f}')
         runner.logger.info(text)
-
-    def before_save_checkpoint(self, runner, checkpoint):
-        if self.acc is not None:
-            checkpoint[CHECKPOINT_KEY] = self.acc.state_dict()
-
-    def after_load_checkpoint(self, runner, checkpoint):
-        if self.acc is None or not getattr(runner, '_resume', False):
-            return
-        if CHECKPOINT_KEY not in checkpoint:
-            raise ValueError('resuming an HMW run from a checkpoint without its IAM')
-        self.acc.load_state_dict(checkpoint[CHECKPOINT_KEY])
