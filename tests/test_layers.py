@@ -17,6 +17,8 @@ FORBIDDEN = {
     'selection': ('mmnoisy.engine', 'mmnoisy.datasets', 'mmnoisy.models'),
     'detection': ('mmnoisy.engine', 'mmnoisy.datasets', 'mmnoisy.models'),
     'taxonomy': ('mmnoisy.engine', 'mmnoisy.datasets', 'mmnoisy.models'),
+    'datasets': ('mmnoisy.engine', 'mmnoisy.models'),
+    'evaluation': ('mmnoisy.engine', 'mmnoisy.models'),
     'models': ('mmnoisy.engine',),
 }
 # run in a fresh interpreter where importing any of these fails
