@@ -364,3 +364,35 @@ def test_compare_runs_names_what_differs(tmp_path):
     assert out['selection_quality.json'] == 'differs'
     os.remove(os.path.join(c, 'selection_quality.json'))
     assert compare(a, c)['selection_quality.json'] == 'missing in B'
+
+
+def test_benchmark_noises_come_from_one_table_and_keep_their_published_settings():
+    """Every benchmark names its noises from harness.NOISES; what each one draws is the
+    setting behind the numbers in docs/benchmarks.md (written out here, as they were)."""
+    import ast
+    from tools.benchmark import (bench_dynacor, bench_hmw, bench_memorisation, bench_table,
+                                 bench_vrlv, harness)
+    assert bench_table.NOISES == {
+        'sym50': dict(type='symmetric', rate=0.5, seed=1),
+        'sym80': dict(type='symmetric', rate=0.8, seed=1),
+        'asym40': dict(type='asymmetric', rate=0.4, seed=1),
+        'ins40': dict(type='instance', rate=0.4, seed=1)}
+    assert bench_memorisation.NOISES == {
+        'clean': dict(type='none'),
+        'sym50': dict(type='symmetric', rate=0.5, include_true_class=True),
+        'sym80': dict(type='symmetric', rate=0.8, include_true_class=True),
+        'asym40': dict(type='asymmetric', rate=0.4, mapping='fashion_mnist'),
+        'sym60': dict(type='symmetric', rate=0.6),
+        'pair30': dict(type='pairflip', rate=0.3),
+        'ins40': dict(type='instance', rate=0.4)}
+    assert list(bench_memorisation.NOISES)[:4] == ['clean', 'sym50', 'sym80', 'asym40']
+    # bench_vrlv / bench_dynacor: --cfg-options; bench_hmw: config text
+    assert harness.noise_options('p', harness.noise('sym80')) == [
+        'p.type=symmetric', 'p.rate=0.8', 'p.include_true_class=True']
+    assert harness.noise_options('p', harness.noise('pair30')) == ['p.type=pairflip', 'p.rate=0.3']
+    assert set(bench_vrlv.NOISES) | set(bench_dynacor.NOISES) | set(bench_hmw.NOISE_NAMES) <= \
+        set(harness.NOISES)
+    text = harness.noise_text(harness.noise('sym50', seed=1))
+    call = ast.parse(text, mode='eval').body
+    assert {k.arg: ast.literal_eval(k.value) for k in call.keywords} == dict(
+        _delete_=True, type='symmetric', rate=0.5, include_true_class=True, seed=1)

@@ -68,7 +68,7 @@ def bench_encoder(args):
 
 def recording(args):
     from mmnoisy.engine.sample_record import SampleRecord
-    from tools.benchmark.bench_hmw import ce_pair, compare_train_steps
+    from tools.benchmark.harness import ce_pair, compare_train_steps
     b, n = args.batch, 55000
     record = SampleRecord(n, dict(margin_sign=None, margin=1, loss=1, prob=1), max_epochs=100,
                           num_classes=10)
@@ -86,21 +86,17 @@ def recording(args):
 
 
 DETECTION_CONFIG = 'configs/dynacor/dynacor_smallcnn_1xb128-40e_cifar10-sym60.py'
-NOISES = {
-    'sym60': "train_dataloader.dataset.dataset.noise.type=symmetric",
-    'pair30': "train_dataloader.dataset.dataset.noise.type=pairflip",
-    'ins40': "train_dataloader.dataset.dataset.noise.type=instance",
-}
-RATES = {'sym60': 0.6, 'pair30': 0.3, 'ins40': 0.4}
+NOISES = ('sym60', 'pair30', 'ins40')   # harness.NOISES; the seed is the config's
 
 
 def detection(args):
+    from tools.benchmark import harness
     os.makedirs(args.work_dir, exist_ok=True)
     jobs = {}
     for name in args.noises:
         wd = os.path.join(args.work_dir, name)
-        opts = [NOISES[name],
-                f'train_dataloader.dataset.dataset.noise.rate={RATES[name]}',
+        opts = harness.noise_options('train_dataloader.dataset.dataset.noise',
+                                     harness.noise(name)) + [
                 f'train_dataloader.dataset.dataset.dataset.data_root={args.data_root}',
                 f'train_dataloader.dataset.dataset.dataset.indices={args.subset}',
                 f'val_dataloader.dataset.data_root={args.data_root}',
@@ -114,8 +110,6 @@ def detection(args):
                 'val_dataloader.persistent_workers=False']
         jobs[name] = (wd, opts)
     from concurrent.futures import ThreadPoolExecutor
-
-    from tools.benchmark import harness
 
     def one(name):
         wd, opts = jobs[name]

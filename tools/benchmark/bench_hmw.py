@@ -27,51 +27,12 @@ import json
 import os
 import os.path as osp
 import re
-import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
-
-
-def ce_pair(network, batch, num_samples, other, setup, threads=1):
-    """Two identically initialised CE classifiers ('CE' and ``other``, which ``setup(model)``
-    adds a method to), their SGD wrappers, and one CIFAR-sized batch drawn from N samples."""
-    import numpy as np
-    import torch
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import init_default_scope
-    from mmpretrain.structures import DataSample
-
-    import mmnoisy.all_modules  # noqa: F401
-    from mmnoisy.registry import MODELS
-    init_default_scope('mmnoisy')
-    torch.set_num_threads(threads)
-    if network == 'preactresnet18':
-        backbone, width = dict(type='PreActResNet', depth=18), 512
-    else:
-        backbone, width = dict(type='SmallCNN', widths=(32, 64, 128)), 128
-    cfg = dict(type='NoisyClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
-               head=dict(type='LinearClsHead', num_classes=10, in_channels=width),
-               data_preprocessor=dict(num_classes=10, mean=[125.3, 123.0, 113.9],
-                                      std=[63.0, 62.1, 66.7]))
-    imgs = torch.randint(0, 256, (batch, 3, 32, 32), dtype=torch.uint8)
-    samples = [DataSample(metainfo=dict(sample_idx=int(i))).set_gt_label(int(i) % 10)
-               for i in np.random.default_rng(0).choice(num_samples, batch, replace=False)]
-    data = dict(inputs=list(imgs), data_samples=samples)
-    models, wrappers = {}, {}
-    for name in ('CE', other):
-        torch.manual_seed(0)
-        model = MODELS.build(cfg)
-        model.train()
-        if name == other:
-            setup(model)
-        models[name] = model
-        wrappers[name] = build_optim_wrapper(model, dict(optimizer=dict(
-            type='SGD', lr=0.01, momentum=0.9)))
-    return models, wrappers, data
 
 
 def iteration(args):
@@ -86,26 +47,11 @@ def iteration(args):
         model.sample_record, model.record_online = record, True
         model.sample_weights = torch.rand(n)
 
+    from tools.benchmark.harness import ce_pair, compare_train_steps
     models, wrappers, data = ce_pair(args.network, b, n, 'CE+HMW', hmw, args.threads)
     base, ratio, q = compare_train_steps(models, wrappers, data, args.repeats, 'CE', 'CE+HMW')
     print(f'{args.network}, batch {b}: CE {base * 1000:.1f} ms/iter, '
           f'CE+HMW x{ratio:.3f} (quartiles {q[0]:.3f}..{q[2]:.3f})')
-
-
-def compare_train_steps(models, wrappers, data, repeats, base, other):
-    """Time ``train_step`` of two models on the same batch in ABBA order (drift hits both
-    alike): (median seconds of ``base``, median ratio other/base, its quartiles)."""
-    times = {name: [] for name in models}
-    for name in models:
-        models[name].train_step(data, wrappers[name])
-    for r in range(repeats):
-        for name in (list(models) if r % 2 == 0 else list(reversed(list(models)))):
-            start = time.perf_counter()
-            models[name].train_step(data, wrappers[name])
-            times[name].append(time.perf_counter() - start)
-    ratios = [h / c for h, c in zip(times[other], times[base])]
-    return statistics.median(times[base]), statistics.median(ratios), \
-        statistics.quantiles(ratios, n=4)
 
 
 def weights(args):
@@ -138,18 +84,17 @@ VARIANTS = {  # HMWHook options of each row; None = plain CE
     'AUM + CA': dict(use_tkum=False, anneal=True),
     'HMW': dict(use_tkum=True, anneal=True),
 }
-NOISES = {
-    'sym50': "dict(_delete_=True, type='symmetric', rate=0.5, seed=1, include_true_class=True)",
-    'asym40': "dict(_delete_=True, type='asymmetric', rate=0.4, seed=1)",
-}
+NOISE_NAMES = ('sym50', 'asym40')   # harness.NOISES, seed 1
 CE_CONFIG = 'configs/baselines/ce_smallcnn_cifar10_sym50.py'
 
 
 def _accuracy_config(work_dir, noise, variant, args):
     """A config file: the CPU CE config with this noise and, for the HMW rows, the record of
     the margins (online, from epoch 0) and HMWHook from ``args.warmup`` on."""
+    from tools.benchmark import harness
     text = f"_base_ = ['{osp.join(ROOT, CE_CONFIG)}']\n" \
-        f'train_dataloader = dict(dataset=dict(noise={NOISES[noise]}))\n'
+        f'train_dataloader = dict(dataset=dict(noise=' \
+        f'{harness.noise_text(harness.noise(noise, seed=1))}))\n'
     opts = VARIANTS[variant]
     if opts is not None:
         signals = 'cos_margin=1, cos_topk_margin=1' if opts['use_tkum'] else 'cos_margin=1'
@@ -224,7 +169,7 @@ def main():
     acc.add_argument('--warmup', type=int, default=5)
     acc.add_argument('--alpha', type=float, default=100.0)
     acc.add_argument('--beta', type=float, default=100.0)
-    acc.add_argument('--noises', nargs='+', default=list(NOISES), choices=list(NOISES))
+    acc.add_argument('--noises', nargs='+', default=list(NOISE_NAMES), choices=NOISE_NAMES)
     acc.add_argument('--seed', type=int, default=0)
     acc.add_argument('--jobs', type=int, default=2, help='runs at a time')
     acc.add_argument('--threads', type=int, default=1, help='threads per run')

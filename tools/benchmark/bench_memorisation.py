@@ -67,16 +67,11 @@ METHODS = {
 }
 # the noisy labels of a cell (seed: the run's); symmetric noise as DivideMix's code draws it
 # (the new label may be the true one), as the published configs do
-NOISES = {
-    'clean': dict(type='none'),
-    'sym50': dict(type='symmetric', rate=0.5, include_true_class=True),
-    'sym80': dict(type='symmetric', rate=0.8, include_true_class=True),
-    'asym40': dict(type='asymmetric', rate=0.4, mapping='fashion_mnist'),
-    # DynaCor's noises, as its configs draw them
-    'sym60': dict(type='symmetric', rate=0.6),
-    'pair30': dict(type='pairflip', rate=0.3),
-    'ins40': dict(type='instance', rate=0.4),
-}
+# harness.NOISES (DynaCor's sym60 / pair30 / ins40 as its configs draw them); asymmetric noise
+# with Fashion-MNIST's class mapping
+NOISES = {name: harness.noise(name) for name in ('clean', 'sym50', 'sym80', 'asym40', 'sym60',
+                                                 'pair30', 'ins40')}
+NOISES['asym40'] = harness.noise('asym40', mapping='fashion_mnist')
 # what the table runs by default (the targets): noise -> methods
 PLAN = {
     'sym50': ['CE (clean)', 'CE', 'CE+HMW', 'Co-teaching', 'DivideMix', 'RoLR', 'CCL',

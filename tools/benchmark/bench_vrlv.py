@@ -107,10 +107,7 @@ def neighbours(args):
         print(f'scikit-learn NearestNeighbors (auto -> brute): {med:.1f} s')
 
 
-NOISES = {  # --cfg-options of train_dataloader.dataset.noise (seed 1 from the base config)
-    'sym80': ['type=symmetric', 'rate=0.8', 'include_true_class=True'],
-    'asym40': ['type=asymmetric', 'rate=0.4'],
-}
+NOISES = ('sym80', 'asym40')   # harness.NOISES; seed 1 from the base config
 ACC_METHODS = {
     'DivideMix': 'configs/dividemix/dividemix_smallcnn_cifar10_sym50.py',
     'VRLVMix': 'configs/vrlvmix/vrlvmix_smallcnn_cifar10_sym50.py',
@@ -159,7 +156,7 @@ def _accuracy_run(name, noise, args, neighbours=None):
     from tools.benchmark import harness
     work_dir = osp.join(args.work_dir, f'{_slug(name)}_{noise}')
     opts = harness.subset_opts(args.data_root, args.subset, args.epochs, 1) + [
-        f'train_dataloader.dataset.noise.{kv}' for kv in NOISES[noise]]
+        *harness.noise_options('train_dataloader.dataset.noise', harness.noise(noise))]
     if name == 'VRLVMix+SCAN':
         opts += [f'model.scan.neighbours={neighbours}', 'model.scan.noise_rate=0.0']
     if noise.startswith('asym'):

@@ -8,10 +8,16 @@ how much of the label noise a trained model fits.
   another process holds its lock; else trained, measured, and saved at once.
 - :func:`selection_quality`, :func:`detection_summary`, :func:`fitted_noise`: what a run left
   in its work dir, read back.
+- :data:`NOISES` and :func:`noise`: the label noises the benchmarks name, in one table, as the
+  ``noise`` dict of ``NoisyLabelDataset``; :func:`noise_options` / :func:`noise_text` render one
+  as ``--cfg-options`` or as config text.
+- :func:`ce_pair`, :func:`compare_train_steps`: the per-iteration cost of a method over plain CE,
+  timed on the same batch.
 """
 import json
 import os
 import os.path as osp
+import statistics
 import subprocess
 import sys
 import time
@@ -19,6 +25,38 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+
+#: the label noises the benchmarks name (``NoisyLabelDataset``'s ``noise``; the seed is the run's
+#: unless a benchmark fixes it). Symmetric noise at 50% and 80% redraws among all classes, the
+#: true one included (DivideMix's convention); at 60% (DynaCor's) it does not.
+NOISES = {
+    'clean': dict(type='none'),
+    'sym50': dict(type='symmetric', rate=0.5, include_true_class=True),
+    'sym60': dict(type='symmetric', rate=0.6),
+    'sym80': dict(type='symmetric', rate=0.8, include_true_class=True),
+    'asym40': dict(type='asymmetric', rate=0.4),
+    'pair30': dict(type='pairflip', rate=0.3),
+    'ins40': dict(type='instance', rate=0.4),
+}
+
+
+def noise(name, **changes):
+    """A copy of ``NOISES[name]`` with ``changes`` (a value of None removes the key)."""
+    spec = dict(NOISES[name], **changes)
+    return {k: v for k, v in spec.items() if v is not None}
+
+
+def noise_options(prefix, spec):
+    """``--cfg-options`` setting each key of the noise dict ``spec`` under ``prefix``."""
+    return [f'{prefix}.{k}={v}' for k, v in spec.items()]
+
+
+def noise_text(spec, replace=True):
+    """The noise dict ``spec`` as config text (``_delete_=True`` first: it replaces the base
+    config's noise rather than merging into it)."""
+    items = (['_delete_=True'] if replace else []) + [f'{k}={v!r}' for k, v in spec.items()]
+    return f"dict({', '.join(items)})"
 
 
 def train(config, work_dir, *, threads=None, cfg_options=(), name=None, env=None):
@@ -353,3 +391,57 @@ def write_table(work_dir, payload, table, out=None):
     print(table)
     if out:
         atomic_write(out, table.encode())
+
+
+def ce_pair(network, batch, num_samples, other, setup, threads=1):
+    """Two identically initialised CE classifiers ('CE' and ``other``, which ``setup(model)``
+    adds a method to), their SGD wrappers, and one CIFAR-sized batch drawn from N samples."""
+    import numpy as np
+    import torch
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+    from mmpretrain.structures import DataSample
+
+    import mmnoisy.all_modules  # noqa: F401
+    from mmnoisy.registry import MODELS
+    init_default_scope('mmnoisy')
+    torch.set_num_threads(threads)
+    if network == 'preactresnet18':
+        backbone, width = dict(type='PreActResNet', depth=18), 512
+    else:
+        backbone, width = dict(type='SmallCNN', widths=(32, 64, 128)), 128
+    cfg = dict(type='NoisyClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
+               head=dict(type='LinearClsHead', num_classes=10, in_channels=width),
+               data_preprocessor=dict(num_classes=10, mean=[125.3, 123.0, 113.9],
+                                      std=[63.0, 62.1, 66.7]))
+    imgs = torch.randint(0, 256, (batch, 3, 32, 32), dtype=torch.uint8)
+    samples = [DataSample(metainfo=dict(sample_idx=int(i))).set_gt_label(int(i) % 10)
+               for i in np.random.default_rng(0).choice(num_samples, batch, replace=False)]
+    data = dict(inputs=list(imgs), data_samples=samples)
+    models, wrappers = {}, {}
+    for name in ('CE', other):
+        torch.manual_seed(0)
+        model = MODELS.build(cfg)
+        model.train()
+        if name == other:
+            setup(model)
+        models[name] = model
+        wrappers[name] = build_optim_wrapper(model, dict(optimizer=dict(
+            type='SGD', lr=0.01, momentum=0.9)))
+    return models, wrappers, data
+
+
+def compare_train_steps(models, wrappers, data, repeats, base, other):
+    """Time ``train_step`` of two models on the same batch in ABBA order (drift hits both
+    alike): (median seconds of ``base``, median ratio other/base, its quartiles)."""
+    times = {name: [] for name in models}
+    for name in models:
+        models[name].train_step(data, wrappers[name])
+    for r in range(repeats):
+        for name in (list(models) if r % 2 == 0 else list(reversed(list(models)))):
+            start = time.perf_counter()
+            models[name].train_step(data, wrappers[name])
+            times[name].append(time.perf_counter() - start)
+    ratios = [h / c for h, c in zip(times[other], times[base])]
+    return statistics.median(times[base]), statistics.median(ratios), \
+        statistics.quantiles(ratios, n=4)
