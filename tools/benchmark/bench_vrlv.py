@@ -125,6 +125,7 @@ def _simclr_neighbours(args):
     """SimCLR (small CNN) on the subset, then its 20-NN file; returns the file's path."""
     import subprocess
 
+    from tools.benchmark import harness
     from tools.benchmark.harness import ROOT
     out = osp.join(args.work_dir, 'simclr')
     os.makedirs(out, exist_ok=True)
@@ -134,11 +135,11 @@ def _simclr_neighbours(args):
     e = args.scan_simclr_epochs
     data = [f'train_dataloader.dataset.data_root={args.data_root}',
             f'train_dataloader.dataset.indices={args.subset}']
-    run = [sys.executable, osp.join(ROOT, 'tools/train.py'), cfg, '--work-dir', out,
-           '--cfg-options', *data, 'train_dataloader.batch_size=256', f'train_cfg.max_epochs={e}',
-           f'param_scheduler.0.T_max={e}', f'param_scheduler.0.end={e}',
-           'train_dataloader.num_workers=2', 'default_hooks.checkpoint.interval=1000']
-    subprocess.run(run, cwd=ROOT, check=True, capture_output=True)
+    harness.train(cfg, out, cfg_options=[
+        *data, 'train_dataloader.batch_size=256', f'train_cfg.max_epochs={e}',
+        f'param_scheduler.0.T_max={e}', f'param_scheduler.0.end={e}',
+        'train_dataloader.num_workers=2', 'default_hooks.checkpoint.interval=1000'],
+        name='SimCLR', results=False)
     subprocess.run([sys.executable, osp.join(ROOT, 'tools/vrlvmix/mine_neighbours.py'), cfg,
                     osp.join(out, f'epoch_{e}.pth'), '--data-config',
                     osp.join(ROOT, ACC_METHODS['VRLVMix']), '--out-dir', out, '--cfg-options',

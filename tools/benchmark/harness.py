@@ -59,10 +59,11 @@ def noise_text(spec, replace=True):
     return f"dict({', '.join(items)})"
 
 
-def train(config, work_dir, *, threads=None, cfg_options=(), name=None, env=None):
+def train(config, work_dir, *, threads=None, cfg_options=(), name=None, env=None, results=True):
     """``tools/train.py CONFIG --work-dir WORK_DIR [--cfg-options ...]`` in a subprocess with
     ``OMP_NUM_THREADS=threads`` (when given). The log goes to ``WORK_DIR.log``; a failed run
-    exits with its tail. Returns the run's ``results.json``."""
+    exits with its tail. Returns the run's ``results.json`` (None with ``results=False``: a run
+    without test accuracy, e.g. self-supervised pre-training)."""
     from mmnoisy.engine.hooks.run_summary_hook import read_results
     env = dict(os.environ if env is None else env)
     if threads:
@@ -78,7 +79,7 @@ def train(config, work_dir, *, threads=None, cfg_options=(), name=None, env=None
         print(log[-3000:])
         raise SystemExit(f'{name or config} failed (exit {proc.returncode}); log: '
                          f'{work_dir}.log')
-    return read_results(work_dir)
+    return read_results(work_dir) if results else None
 
 
 def selection_quality(work_dir):
