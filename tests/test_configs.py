@@ -10,8 +10,12 @@ from mmnoisy.utils import register_all_modules
 
 register_all_modules()
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p and not osp.basename(p).startswith('_'))
+ALL_CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+                     if '_base_' not in p and not osp.basename(p).startswith('_'))
+#: one-line short names of full configs (``_base_ = ['./FULL.py']  # short alias``): checked once
+#: by test_aliases_name_a_full_config, not built a second time
+ALIASES = [p for p in ALL_CONFIGS if '# short alias' in open(p).read()]
+CONFIGS = [p for p in ALL_CONFIGS if p not in ALIASES]
 
 
 def _index_metadata():
@@ -52,6 +56,20 @@ def check_metadata(path, cfg):
 
 def test_there_are_configs():
     assert len(CONFIGS) >= 10
+
+
+def test_aliases_name_a_full_config():
+    """An alias is one line inheriting a full config of its folder and nothing else, so the
+    per-config checks below, run on the full config, hold for it."""
+    import re
+    assert ALIASES
+    for path in ALIASES:
+        lines = [line for line in open(path).read().splitlines() if line.strip()]
+        match = re.fullmatch(r"_base_ = \['\./([^'/]+\.py)'\]  # short alias", lines[0])
+        assert len(lines) == 1 and match, path
+        target = osp.join(osp.dirname(path), match.group(1))
+        assert target in CONFIGS, (path, target)
+        assert Config.fromfile(path).to_dict() == Config.fromfile(target).to_dict(), path
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
