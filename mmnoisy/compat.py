@@ -30,7 +30,14 @@
    :func:`atomic_save_checkpoint` writes a local checkpoint to a temporary file beside it and
    renames it into place (a rename within a folder is atomic); other backends as before.
 
-Nothing is patched on import: :func:`apply_patches` applies 1, 3, 4 and 6 when mmnoisy's
+7. Two harmless messages every run printed: mmcv-lite's "Fail to import
+   ``MultiScaleDeformableAttention``" (an op no mmnoisy model uses) and mmengine's
+   "``FileClient`` will be deprecated" / "``HardDiskBackend`` is the alias of ``LocalBackend``"
+   (its own hooks still create a FileClient). :func:`quiet_known_messages` drops exactly those
+   (a warnings filter on that message; the file client's ``print_log`` skips those two);
+   every other warning is printed as before.
+
+Nothing is patched on import: :func:`apply_patches` applies 1, 3, 4, 6 and 7 when mmnoisy's
 modules register (``register_all_modules``, the registries' ``mmnoisy.all_modules``, importing
 ``mmnoisy.engine``) and when ``load_config`` reads a config.
 """
@@ -450,8 +457,32 @@ def patch_checkpoint_saving():
 _applied = False
 
 
+#: the start of each message :func:`quiet_known_messages` drops
+KNOWN_HARMLESS = ('"FileClient" will be deprecated in future',
+                  '"HardDiskBackend" is the alias of "LocalBackend"')
+
+
+def quiet_known_messages():
+    """Fix 7: drop the known-harmless third-party messages, only those."""
+    import warnings
+
+    import mmengine.fileio.file_client as file_client
+    warnings.filterwarnings('ignore', message=r'Fail to import ``MultiScaleDeformableAttention``',
+                            category=UserWarning)
+    print_log = file_client.print_log
+    if getattr(print_log, '_mmnoisy_quiet', False):
+        return
+
+    def quiet_print_log(msg, *args, **kwargs):
+        if isinstance(msg, str) and msg.lstrip().startswith(KNOWN_HARMLESS):
+            return None
+        return print_log(msg, *args, **kwargs)
+    quiet_print_log._mmnoisy_quiet = True
+    file_client.print_log = quiet_print_log
+
+
 def apply_patches():
-    """Apply fixes 1, 3, 4 and 6 to mmengine / mmcv (once; later calls do nothing).
+    """Apply fixes 1, 3, 4, 6 and 7 to mmengine / mmcv (once; later calls do nothing).
 
     Called where mmnoisy's modules register (``mmnoisy.all_modules``, ``mmnoisy.engine``)
     and by ``mmnoisy.utils.tools.load_config``; ``import mmnoisy`` alone changes nothing, so
@@ -464,4 +495,5 @@ def apply_patches():
     patch_adjust_hue()
     enable_external_configs()
     patch_checkpoint_saving()
+    quiet_known_messages()
     _applied = True

@@ -205,6 +205,12 @@ def test_suspects_are_ranked_by_the_primary_score_with_every_detector_beside(tmp
                            score=0.9, flag=1, dynacor_score=0.9, dynacor_flag=1,
                            aum_score=1.0, aum_flag=0)
     assert flag_threshold(results['dynacor']['scores'], results['dynacor']['flags']) == 0.5
+    # equal primary scores: the detectors' mean rank decides (DynaCor's ranks are all 2, AUM's
+    # 2, 1, 3: a 2, b 1.5, c 2.5)
+    tied = {'dynacor': dict(scores=np.array([0.5, 0.5, 0.5]), flags=np.ones(3)),
+            'aum': dict(scores=np.array([1.0, 0.0, 2.0]), flags=np.zeros(3))}
+    rows = suspects_table(['a', 'b', 'c'], [0, 0, 0], [0, 0, 0], tied, ('cat', 'dog'))
+    assert [r['filename'] for r in rows] == ['c', 'a', 'b']
     assert flag_threshold([1.0, 2.0], [0, 0]) is None
 
 

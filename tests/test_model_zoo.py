@@ -1,5 +1,6 @@
 """The model zoo index: looking models up, suggestions, filters (tools/misc/download.py)."""
 import os.path as osp
+import sys
 
 import pytest
 
@@ -60,3 +61,22 @@ def test_demo_models_carry_measured_results_and_are_found_by_method(models):
     dynacor = find_model(models, 'dynacor_smallcnn_digits_sym40')
     assert [r['Task'] for r in dynacor['results']] == ['Image Classification',
                                                       'Noisy Label Detection']
+
+
+def test_the_list_has_a_header_aligned_columns_and_the_training_command(models):
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
+    from download import list_table
+    chosen = [m for m in models if m['weights']][:1] + [m for m in models if not m['weights']][:2]
+    lines = list_table(chosen)
+    assert lines[0].split() == ['model', 'method', 'training', 'data', 'label', 'noise',
+                                'weights']
+    assert set(lines[1]) <= {'-', ' '}
+    # every column starts where its header does
+    starts = [lines[0].index(h) for h in ('method', 'training data', 'label noise', 'weights')]
+    for line, m in zip(lines[2:], chosen):
+        assert line.startswith(m['name'] + ' ')
+        for start in starts:
+            assert line[start - 2:start] == '  ' and line[start] != ' ', (line, start)
+        want = 'checkpoint' if m['weights'] else f"none: python tools/train.py {m['config']}"
+        assert line.endswith(want)
+    assert list_table([]) == ['no model matches']

@@ -25,7 +25,7 @@ def flag_threshold(scores, flags):
 
 def suspects_table(filenames, labels, suggested, results, classes, primary=None):
     """Rows (dicts) ranked by the primary detector's score, highest (most suspect) first;
-    ties keep the dataset order. Columns: filename, given_label, suggested_label, score and
+    equal scores by the mean rank all detectors give the row, then in dataset order. Columns: filename, given_label, suggested_label, score and
     flag (the primary detector's), then ``{detector}_score`` and ``{detector}_flag`` of each.
 
     Args:
@@ -37,7 +37,13 @@ def suspects_table(filenames, labels, suggested, results, classes, primary=None)
     """
     primary = primary or next(iter(results))
     scores = np.asarray(results[primary]['scores'], float)
-    order = np.argsort(-scores, kind='stable')
+    # equal primary scores (DynaCor's clusters give many) are ordered by the detectors'
+    # consensus: the mean over all of them of each row's rank (ties share their mean rank);
+    # then by index
+    from scipy.stats import rankdata
+    consensus = np.mean([rankdata(np.asarray(r['scores'], float)) for r in results.values()],
+                        axis=0)
+    order = np.lexsort((-consensus, -scores))
     rows = []
     for i in order:
         row = dict(filename=filenames[i], given_label=classes[int(labels[i])],

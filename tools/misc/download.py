@@ -6,7 +6,8 @@ python tools/misc/download.py NAME [--dest DIR]
     print the config, the checkpoint and the command that tests it.
 python tools/misc/download.py --list [--method CCL] [--dataset CIFAR-10] [--noise sym]
                                      [--with-weights]
-    the zoo, one model a line (method, training data, label noise, checkpoint or not).
+    the zoo, one model a line under a header (method, training data, label noise, and the
+    checkpoint, or the command that trains a model without one).
 """
 import argparse
 import os.path as osp
@@ -18,16 +19,26 @@ from mmnoisy.utils.model_zoo import (ROOT, filter_models, find_model,  # noqa: E
                                      load_model_index)
 
 
-def list_models(models):
+def list_table(models):
+    """The zoo as aligned text lines: a header, then one model a line; a model without a
+    published checkpoint shows the command that trains it."""
     if not models:
-        print('no model matches')
-        return
-    width = max(len(m['name']) for m in models)
-    for m in models:
-        meta = m['metadata']
-        print(f"{m['name']:{width}s}  {m['collection'] or '-':10s} "
-              f"{str(meta.get('Training Data', '-')):12s} {str(meta.get('Label Noise', '-')):18s}"
-              f" {'checkpoint' if m['weights'] else 'config only'}")
+        return ['no model matches']
+    head = ('model', 'method', 'training data', 'label noise', 'weights')
+    rows = [(m['name'], m['collection'] or '-', str(m['metadata'].get('Training Data', '-')),
+             str(m['metadata'].get('Label Noise', '-')),
+             'checkpoint' if m['weights'] else f"none: python tools/train.py {m['config']}")
+            for m in models]
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head) - 1)]
+
+    def line(r):
+        return '  '.join(f'{v:{w}s}' for v, w in zip(r, widths)) + '  ' + r[-1]
+    return [line(head), line(tuple('-' * w for w in widths) + ('-' * len(head[-1]), ))] + \
+        [line(r) for r in rows]
+
+
+def list_models(models):
+    print('\n'.join(list_table(models)))
 
 
 def download(name, dest=None, root=ROOT):
