@@ -144,7 +144,7 @@ def test_network_epochs_and_copy_crop_follow_the_images():
     assert tool.copy_crop(_scan([[8, 8]]), 32) == 1
 
 
-def test_pretrained_backbone_from_torchvision_and_mmpretrain_files(tmp_path):
+def test_pretrained_backbone_from_torchvision_and_mmpretrain_files_and_urls(tmp_path, file_server):
     from mmnoisy.registry import MODELS
     torch.manual_seed(0)
     backbone = MODELS.build(tool.NETWORKS['resnet18'][0])
@@ -161,6 +161,20 @@ def test_pretrained_backbone_from_torchvision_and_mmpretrain_files(tmp_path):
         saved = torch.load(out)['state_dict']
         assert saved.keys() == weights.keys()
         assert all(torch.equal(saved[k], weights[k]) for k in weights)
+    # a URL (here 127.0.0.1): downloaded into the cache, then the same
+    import io
+    buf = io.BytesIO()
+    torch.save(tv, buf)
+    server = file_server({'resnet18-tv.pth': buf.getvalue()})
+    os.environ['MMNOISY_CACHE'] = str(tmp_path / 'cache')
+    try:
+        out = tool.pretrained_backbone(f'{server.url}/resnet18-tv.pth', 'resnet18',
+                                       str(tmp_path / 'out_url.pth'))
+    finally:
+        del os.environ['MMNOISY_CACHE']
+    assert torch.load(out)['state_dict'].keys() == weights.keys()
+    (entry, ) = os.listdir(tmp_path / 'cache')          # the cache is keyed by the URL
+    assert os.listdir(tmp_path / 'cache' / entry) == ['resnet18-tv.pth']
     torch.save({'conv.weight': torch.zeros(3)}, tmp_path / 'other.pth')
     with pytest.raises(ValueError, match='does not fit a resnet18 backbone: 0 of its'):
         tool.pretrained_backbone(str(tmp_path / 'other.pth'), 'resnet18', str(tmp_path / 'x'))
