@@ -418,9 +418,12 @@ def detect_from_work_dir(args, methods):
     orig = ~inputs.is_copy
     is_noisy = is_noisy_of_originals(inputs.labels, clean, inputs.is_copy)
 
+    started = time.time()
+
     def progress(epoch, total, metric, loss):
+        eta = (time.time() - started) / epoch * (total - epoch)
         print(f'  DynaCor encoder epoch {epoch}/{total}: validation metric {metric:.3e}, '
-              f'loss {loss:.4f}', flush=True)
+              f'loss {loss:.4f}, ETA {eta:.0f} s', flush=True)
 
     results = run_detectors(methods, inputs, is_noisy, dynacor=dynacor_args(args),
                             progress=progress)

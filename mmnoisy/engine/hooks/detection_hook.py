@@ -17,6 +17,7 @@ number flagged and, when the clean labels are known, precision / recall / F1 (mi
 positive) and AUROC. Files are written atomically by rank 0.
 """
 import os.path as osp
+import time
 
 import numpy as np
 import torch
@@ -178,9 +179,12 @@ class NoisyLabelDetectionHook(Hook):
         for field in dict.fromkeys(DETECTORS[m].reads for m in self.methods):
             setattr(inputs, field, self._input(field))
 
+        started = time.time()
+
         def progress(epoch, total, metric, loss):
+            eta = (time.time() - started) / epoch * (total - epoch)
             runner.logger.info(f'DynaCor encoder epoch {epoch}/{total}: validation metric '
-                               f'{metric:.3e}, loss {loss:.4f}')
+                               f'{metric:.3e}, loss {loss:.4f}, ETA {eta:.0f} s')
 
         out = osp.join(runner.work_dir, self.out_dir if tag == 'final' else
                        osp.join(self.out_dir, tag))
