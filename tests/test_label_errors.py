@@ -308,3 +308,17 @@ def test_a_folder_with_planted_errors_end_to_end(tmp_path):
              str(tmp_path / 'gmm.csv'))
     assert (tmp_path / 'gmm.csv').is_file()
     assert {p: p.stat().st_mtime_ns for p in (work / 'noisy_label_detection').iterdir()} == stamp
+
+
+def test_images_are_checked_with_the_training_decoder(tmp_path):
+    """An empty file and a text file named .jpg are skipped with a reason, as a PNG header
+    with nothing after it; the sizes are (height, width)."""
+    root = folder(tmp_path / 'd', {'a': 1, 'b': 1})
+    image(str(tmp_path / 'd' / 'a' / 'wide.png'), size=(12, 5))
+    (tmp_path / 'd' / 'a' / 'empty.jpg').write_bytes(b'')
+    (tmp_path / 'd' / 'b' / 'text.jpg').write_text('hello')
+    (tmp_path / 'd' / 'b' / 'cut.png').write_bytes(b'\x89PNG\r\n\x1a\n')
+    scan = scan_image_folder(root)
+    assert sorted(f for f, _ in scan.skipped) == ['a/empty.jpg', 'b/cut.png', 'b/text.jpg']
+    assert all(reason for _, reason in scan.skipped)
+    assert dict(zip(scan.filenames, scan.sizes.tolist()))['a/wide.png'] == [5, 12]

@@ -155,14 +155,17 @@ def _folders_match(files, labels, folders):
 
 
 def _check_image(path):
-    """(height, width) of a readable image, or the reason it cannot be read."""
-    from PIL import Image
+    """(height, width) of an image the training pipeline can decode (mmcv, as
+    ``LoadImageFromFile``), or the reason it cannot."""
+    import mmcv
     try:
-        with Image.open(path) as im:
-            im.load()
-            return im.size[1], im.size[0]
-    except Exception as err:  # PIL raises many kinds for a broken file
+        with open(path, 'rb') as f:
+            img = mmcv.imfrombytes(f.read(), flag='color')
+    except Exception as err:  # an empty file, a read error: cv2 and the OS raise many kinds
         return f'{type(err).__name__}: {err}'.splitlines()[0][:200]
+    if img is None:
+        return 'not an image the decoder can read'
+    return int(img.shape[0]), int(img.shape[1])
 
 
 def scan_image_folder(data_root, ann_file=None, *, workers=8, progress=None):
