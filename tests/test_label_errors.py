@@ -139,9 +139,9 @@ def test_network_epochs_and_copy_crop_follow_the_images():
     assert [tool.default_epochs(n) for n in (1000, 20_000, 20_001, 500_000)] == [40, 40, 25, 15]
     assert tool.default_epochs(1000, pretrained=True) == 10
     # CIFAR's 4 px of 32; bounded by the smallest image
-    assert tool.copy_crop(_scan([[32, 32]]), 32) == 4
-    assert tool.copy_crop(_scan([[224, 300], [7, 9]] * 3), 224) == 3
-    assert tool.copy_crop(_scan([[8, 8]]), 32) == 1
+    assert tool.copy_crop(_scan([[32, 32]])) == 4
+    assert tool.copy_crop(_scan([[224, 300], [7, 9]] * 3)) == 3
+    assert tool.copy_crop(_scan([[8, 8]])) == 1
 
 
 def test_pretrained_backbone_from_torchvision_and_mmpretrain_files_and_urls(tmp_path, file_server):

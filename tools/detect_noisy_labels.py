@@ -150,9 +150,9 @@ class Stages:
         self.t0 = time.time()
         print(f'\n[{self.k}/{len(self.names)}] {self.names[self.k - 1]}', flush=True)
 
-    def done(self, what=''):
+    def done(self):
         sec = time.time() - self.t0
-        print(f'    done in {sec:.0f} s{what}', flush=True)
+        print(f'    done in {sec:.0f} s', flush=True)
         return sec
 
 
@@ -188,7 +188,7 @@ def default_epochs(num_images, pretrained=False):
     return 40 if num_images <= 20_000 else 25 if num_images <= 200_000 else 15
 
 
-def copy_crop(scan, image_size):
+def copy_crop(scan):
     """Pixels DynaCor's copies lose on each side: an eighth of the images' side, as 4 px of
     CIFAR's 32 (cropped before resizing, so in the images' own pixels), and no more than the
     smallest image allows."""
@@ -301,7 +301,7 @@ def detect_folder(args):
     list_file = write_list_file(scan, osp.join(work_dir, 'images.txt'))
     pretrained_file = pretrained_backbone(args.pretrained, network, osp.join(
         work_dir, 'pretrained_backbone.pth')) if args.pretrained else None
-    args.crop = copy_crop(scan, size)
+    args.crop = copy_crop(scan)
     meta = dict(data_root=osp.abspath(scan.root), ann_file=args.ann_file,
                 classes=list(scan.classes), num_images=len(scan),
                 skipped=[dict(filename=f, reason=r) for f, r in scan.skipped],
@@ -323,20 +323,24 @@ def detect_folder(args):
     out_dir = osp.join(work_dir, 'noisy_label_detection')
     np.save(osp.join(out_dir, 'predictions.npy'), prob.astype(np.float32).argmax(1))
     meta['seconds']['train_and_score'] = round(stages.done(), 1)
-    with open(osp.join(work_dir, 'image_folder.json'), 'w') as f:
-        json.dump(meta, f, indent=1)
+    write_json(osp.join(work_dir, 'image_folder.json'), meta)  # re-scoring reads it
     stages.start()
     summary = write_folder_report(work_dir, hook.results, meta, args.top)
     meta['seconds']['report'] = summary['seconds']['report'] = round(stages.done(), 1)
-    for name, data in (('image_folder.json', meta), ('summary.json', summary)):
-        with open(osp.join(work_dir, name), 'w') as f:
-            json.dump(data, f, indent=1)
+    write_json(osp.join(work_dir, 'image_folder.json'), meta)
+    write_json(osp.join(work_dir, 'summary.json'), summary)
     return work_dir, hook.results, None
 
 
+def write_json(path, data):
+    with open(path, 'w') as f:
+        json.dump(data, f, indent=1)
+
+
 def write_folder_report(work_dir, results, meta, top=60):
-    """suspects.csv, report.html and summary.json of an image-folder run, from the detectors'
-    results and what the run saved (images.txt, predictions.npy)."""
+    """suspects.csv and report.html of an image-folder run, from the detectors' results and
+    what the run saved (images.txt, predictions.npy); returns the summary (summary.json), which
+    the caller writes once the stage's time is known."""
     from mmnoisy.detection.report import (flag_threshold, suspects_table, write_report_html,
                                           write_suspects_csv)
     with open(osp.join(work_dir, 'images.txt')) as f:
@@ -367,8 +371,6 @@ def write_folder_report(work_dir, results, meta, top=60):
         thresholds={m: flag_threshold(r['scores'], r['flags']) for m, r in results.items()},
         flagged_per_class={c: int(k) for c, k in zip(classes, flagged)},
         skipped=meta['skipped'], seconds=dict(meta.get('seconds', {})))
-    with open(osp.join(work_dir, 'summary.json'), 'w') as f:
-        json.dump(summary, f, indent=1)
     print(f'    {csv_path}\n    {html_path}\n    {osp.join(work_dir, "summary.json")}')
     return summary
 
@@ -437,8 +439,8 @@ def detect_from_work_dir(args, methods):
     if osp.isfile(folder) and not args.out:  # a --data-root run: its report, re-scored
         with open(folder) as f:
             meta = json.load(f)
-        meta['methods'] = list(results)
-        write_folder_report(args.source, results, meta, args.top)
+        write_json(osp.join(args.source, 'summary.json'),
+                   write_folder_report(args.source, results, meta, args.top))
     return out_dir, results, is_noisy
 
 

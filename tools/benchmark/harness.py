@@ -52,10 +52,10 @@ def noise_options(prefix, spec):
     return [f'{prefix}.{k}={v}' for k, v in spec.items()]
 
 
-def noise_text(spec, replace=True):
+def noise_text(spec):
     """The noise dict ``spec`` as config text (``_delete_=True`` first: it replaces the base
     config's noise rather than merging into it)."""
-    items = (['_delete_=True'] if replace else []) + [f'{k}={v!r}' for k, v in spec.items()]
+    items = ['_delete_=True'] + [f'{k}={v!r}' for k, v in spec.items()]
     return f"dict({', '.join(items)})"
 
 

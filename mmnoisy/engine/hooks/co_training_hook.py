@@ -95,12 +95,8 @@ def check_selection_hooks(runner, model):
         raise ValueError(f'{type(model).__name__} takes one selection per epoch, but '
                          f'custom_hooks has {len(hooks)} selection hooks: '
                          f'{[type(h).__name__ for h in hooks]}')
+    # whether the hook computes what the learner reads: SelectionHook.before_run
     hook = hooks[0]
-    missing = model.consumes - hook.provides
-    if missing:  # SelectionHook.before_run says it too; this runs first
-        raise ValueError(f'{type(model).__name__} trains with {sorted(model.consumes)} of '
-                         f'each sample; {type(hook).__name__} computes '
-                         f'{sorted(hook.provides)}: use {model.selection_hook}')
     begin = resolve_begin_epoch(hook.begin_epoch, runner)
     if begin > model.warmup_epochs:
         raise ValueError(f'{type(hook).__name__} starts at epoch {begin} but '
